@@ -59,10 +59,19 @@ iso8601_ms(char out[ISO8601_LEN + 1], int64_t ms)
 	unsigned d = doy - (153 * mp + 2) / 5 + 1;
 	unsigned m = mp < 10 ? mp + 3 : mp - 9;
 
+	char tmp[80];
+
 	y += m <= 2;
-	snprintf(out, ISO8601_LEN + 1, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-	    (int)(y % 10000), m, d, (int)(rem / 3600), (int)(rem / 60 % 60),
-	    (int)(rem % 60), msec);
+	/* Years outside 0000-9999 cannot be written in this form; clamp. */
+	if (y < 0)
+		y = 0;
+	if (y > 9999)
+		y = 9999;
+	snprintf(tmp, sizeof(tmp), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+	    (int)y, m % 13, d % 32, (int)(rem / 3600) % 24,
+	    (int)(rem / 60 % 60), (int)(rem % 60), msec % 1000);
+	memcpy(out, tmp, ISO8601_LEN);
+	out[ISO8601_LEN] = '\0';
 }
 
 static int

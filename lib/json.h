@@ -48,6 +48,11 @@ void json_fmt_double(char out[32], double d);
  * become U+FFFD so the output is always valid JSON. */
 void json_put_string(struct buf *b, const char *s, size_t n);
 
+/* 1 when s[0..n) is well-formed UTF-8 (Unicode Table 3-7: no overlongs,
+ * no surrogates, nothing above U+10FFFF), else 0.  NUL bytes are valid
+ * UTF-8: callers that refuse them check separately. */
+int json_utf8_valid(const char *s, size_t n);
+
 #define JW_MAX_DEPTH 64
 
 struct jw {

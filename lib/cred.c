@@ -1,0 +1,898 @@
+/* cred.c -- minted secrets and the sealed credential store (see cred.h). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "audit.h"
+#include "auth.h"
+#include "clock.h"
+#include "cred.h"
+#include "crypto.h"
+#include "secrets.h"
+#include "store.h"
+
+static int
+event(struct arena *a, const struct actor *who, const char *org_id,
+    const char *type, const char *entity_type, const char *entity_id,
+    struct json_object *payload)
+{
+	struct audit_event_in in;
+	char id[AUDIT_EVENT_ID_LEN + 1];
+	int rc;
+
+	memset(&in, 0, sizeof(in));
+	in.workspace_id = org_id;
+	in.event_type = type;
+	in.actor_type = who->type;
+	in.actor_id = who->id;
+	in.entity_type = entity_type;
+	in.entity_id = entity_id;
+	in.payload = payload;
+	rc = audit_append(a, &in, id);
+	json_object_put(payload);
+	return rc;
+}
+
+static struct json_object *
+jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *
+jtime(int64_t ms)
+{
+	char ts[ISO8601_LEN + 1];
+
+	if (ms == 0)
+		return NULL;
+	iso8601_ms(ts, ms);
+	return json_object_new_string(ts);
+}
+
+static struct json_object *
+jlist(const char **v, int n)
+{
+	struct json_object *arr;
+
+	if (v == NULL)
+		return NULL;
+	arr = json_object_new_array();
+	for (int i = 0; i < n; i++)
+		json_object_array_add(arr, json_object_new_string(v[i]));
+	return arr;
+}
+
+/* Compact JSON text of a string list (for scopes / project_ids columns). */
+static char *
+list_json(struct arena *a, const char **v, int n)
+{
+	struct buf b;
+	struct jw w;
+	char *out;
+
+	buf_init(&b);
+	jw_init(&w, &b);
+	jw_arr_open(&w);
+	for (int i = 0; i < n; i++)
+		jw_str(&w, v[i]);
+	jw_arr_close(&w);
+	out = arena_strdup(a, b.data);
+	buf_free(&b);
+	return out;
+}
+
+/* prefix + 64 lowercase hex of 32 random bytes, and its SHA-256 hex. */
+static void
+new_secret(struct arena *a, const char *prefix, struct minted *m, char *hash)
+{
+	size_t pl = strlen(prefix);
+
+	m->secret = arena_alloc(a, pl + 65);
+	memcpy(m->secret, prefix, pl);
+	random_hex(m->secret + pl, 32);
+	sha256_hex(hash, m->secret, pl + 64);
+}
+
+static const char *
+new_ulid(struct arena *a, const char *prefix)
+{
+	char *id = arena_alloc(a, ID_LEN);
+
+	ulid_new(id, prefix, clock_now_ms());
+	return id;
+}
+
+/* ----------------------------------------------------------- API keys */
+
+static const char sql_key_insert[] =
+    "INSERT INTO api_keys (id, org_id, name, key_type, key_hash, key_prefix,"
+    " scopes, project_ids, created_by, created_at, expires_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+
+enum dom_rc
+key_mint(struct arena *a, const struct actor *who, const struct key_mint *m,
+    struct minted *out, struct dom_err *err)
+{
+	char hash[SHA256_HEX_LEN + 1];
+	struct sstmt *st;
+	struct json_object *pl;
+
+	err->message = NULL;
+	if (m->name == NULL || *m->name == '\0' || strlen(m->name) > 100) {
+		err->message = "name is required";
+		return DOM_INVALID;
+	}
+	for (int i = 0; i < m->nscopes; i++) {
+		if (scope_parse(m->scopes[i], strlen(m->scopes[i])) < 0) {
+			err->message = arena_printf(a, "Unknown scope: %s", m->scopes[i]);
+			return DOM_INVALID;
+		}
+		if (m->org_id != NULL && strcmp(m->scopes[i], "system") == 0) {
+			err->message = "Scope 'system' cannot be minted";
+			return DOM_INVALID;
+		}
+		if (m->project_ids != NULL && (strcmp(m->scopes[i], "*") == 0 ||
+		    strcmp(m->scopes[i], "org_keys:write") == 0)) {
+			err->message = arena_printf(a, "Scope '%s' requires "
+			    "projects \"all\"", m->scopes[i]);
+			return DOM_INVALID;
+		}
+		if (strcmp(m->key_type, "worker_registration") == 0 &&
+		    strncmp(m->scopes[i], "worker:", 7) != 0) {
+			err->message = "worker_registration keys may hold only "
+			    "worker:* scopes";
+			return DOM_INVALID;
+		}
+	}
+	if (m->nscopes == 0) {
+		err->message = "scopes must be a non-empty array";
+		return DOM_INVALID;
+	}
+	memset(out, 0, sizeof(*out));
+	out->id = new_ulid(a, "key_");
+	new_secret(a, "rsk_live_", out, hash);
+	out->prefix = arena_strndup(a, out->secret, 13);
+	out->created_at = clock_now_ms();
+	out->expires_at = m->expires_at;
+	if ((st = store_stmt(sql_key_insert)) == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, out->id);
+	ss_bind_text(st, 2, m->org_id);
+	ss_bind_text(st, 3, m->name);
+	ss_bind_text(st, 4, m->key_type);
+	ss_bind_text(st, 5, hash);
+	ss_bind_text(st, 6, out->prefix);
+	ss_bind_text(st, 7, list_json(a, m->scopes, m->nscopes));
+	ss_bind_text(st, 8, m->project_ids ?
+	    list_json(a, m->project_ids, m->nprojects) : NULL);
+	ss_bind_text(st, 9, m->created_by);
+	ss_bind_int(st, 10, out->created_at);
+	if (m->expires_at)
+		ss_bind_int(st, 11, m->expires_at);
+	if (ss_exec(st) != STORE_OK)
+		return DOM_STORE;
+	/* A system key belongs to no workspace, so no chain records it
+	 * (09-audit.md §4.1: CLI actions outside any workspace). */
+	if (m->org_id == NULL)
+		return DOM_OK;
+	pl = json_object_new_object();
+	json_object_object_add(pl, "keyId", jstr(out->id));
+	json_object_object_add(pl, "keyPrefix", jstr(out->prefix));
+	json_object_object_add(pl, "keyType", jstr(m->key_type));
+	json_object_object_add(pl, "scopes", jlist(m->scopes, m->nscopes));
+	json_object_object_add(pl, "projectIds", jlist(m->project_ids, m->nprojects));
+	json_object_object_add(pl, "expiresAt", jtime(m->expires_at));
+	json_object_object_add(pl, "deprecatedRoute",
+	    json_object_new_boolean(m->deprecated_route));
+	if (event(a, who, m->org_id, "api_key.minted", "api_key", out->id, pl) == -1)
+		return DOM_STORE;
+	return DOM_OK;
+}
+
+static const char sql_key_get[] =
+    "SELECT org_id, key_prefix, revoked_at FROM api_keys WHERE id = ?1";
+static const char sql_key_revoke[] =
+    "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
+
+enum dom_rc
+key_revoke(struct arena *a, const struct actor *who, const char *org_id,
+    const char *key_id, struct dom_err *err)
+{
+	struct sstmt *st = store_stmt(sql_key_get);
+	const char *korg = NULL, *prefix = NULL;
+	struct json_object *pl;
+	int rc, revoked = 0;
+
+	err->message = "API key not found";
+	if (st == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, key_id);
+	rc = ss_step(st);
+	if (rc == STORE_ROW) {
+		korg = ss_is_null(st, 0) ? NULL : arena_strdup(a, ss_text(st, 0));
+		prefix = arena_strdup(a, ss_text(st, 1));
+		revoked = !ss_is_null(st, 2);
+	}
+	ss_reset(st);
+	if (rc != STORE_ROW)
+		return rc == STORE_DONE ? DOM_NOT_FOUND : DOM_STORE;
+	if (org_id != NULL && (korg == NULL || strcmp(org_id, korg) != 0))
+		return DOM_NOT_FOUND;
+	err->message = NULL;
+	if (revoked)
+		return DOM_OK;          /* repeating is a no-op, no second event */
+	if ((st = store_stmt(sql_key_revoke)) == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, key_id);
+	ss_bind_int(st, 2, clock_now_ms());
+	if (ss_exec(st) != STORE_OK)
+		return DOM_STORE;
+	if (korg == NULL)
+		return DOM_OK;
+	pl = json_object_new_object();
+	json_object_object_add(pl, "keyId", jstr(key_id));
+	json_object_object_add(pl, "keyPrefix", jstr(prefix));
+	if (event(a, who, korg, "api_key.revoked", "api_key", key_id, pl) == -1)
+		return DOM_STORE;
+	return DOM_OK;
+}
+
+static const char sql_key_list[] =
+    "SELECT id, org_id, name, key_type, key_prefix, scopes, project_ids,"
+    " created_by, created_at, expires_at, revoked_at, last_used_at"
+    " FROM api_keys WHERE org_id = ?1 AND (?2 OR revoked_at IS NULL)"
+    " ORDER BY created_at, id";
+
+static const char *
+opt_text(struct arena *a, struct sstmt *st, int col)
+{
+	return ss_is_null(st, col) ? NULL : arena_strdup(a, ss_text(st, col));
+}
+
+static int64_t
+opt_int(struct sstmt *st, int col)
+{
+	return ss_is_null(st, col) ? 0 : ss_int(st, col);
+}
+
+enum dom_rc
+key_list(struct arena *a, const char *org_id, int include_revoked,
+    int (*fn)(const struct key_info *, void *), void *arg)
+{
+	struct sstmt *st = store_stmt(sql_key_list);
+	struct key_info k;
+	int rc;
+
+	if (st == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, org_id);
+	ss_bind_int(st, 2, include_revoked);
+	while ((rc = ss_step(st)) == STORE_ROW) {
+		k.id = opt_text(a, st, 0);
+		k.org_id = opt_text(a, st, 1);
+		k.name = opt_text(a, st, 2);
+		k.key_type = opt_text(a, st, 3);
+		k.prefix = opt_text(a, st, 4);
+		k.scopes_json = opt_text(a, st, 5);
+		k.project_ids_json = opt_text(a, st, 6);
+		k.created_by = opt_text(a, st, 7);
+		k.created_at = ss_int(st, 8);
+		k.expires_at = opt_int(st, 9);
+		k.revoked_at = opt_int(st, 10);
+		k.last_used_at = opt_int(st, 11);
+		if (fn(&k, arg) != 0)
+			break;
+	}
+	ss_reset(st);
+	return rc == STORE_ERROR || rc == STORE_BUSY ? DOM_STORE : DOM_OK;
+}
+
+/* ------------------------------------------------- registration tokens */
+
+static const char sql_rtk_insert[] =
+    "INSERT INTO registration_tokens (id, org_id, project_id, name,"
+    " token_hash, token_prefix, created_by, created_at, expires_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+enum dom_rc
+regtoken_mint(struct arena *a, const struct actor *who, const char *org_id,
+    const char *project_id, const char *name, const char *created_by,
+    int64_t ttl_s, struct minted *out, struct dom_err *err)
+{
+	char hash[SHA256_HEX_LEN + 1];
+	struct sstmt *st;
+	struct json_object *pl;
+
+	err->message = NULL;
+	if (name == NULL || *name == '\0' || strlen(name) > 100) {
+		err->message = "name is required";
+		return DOM_INVALID;
+	}
+	if (ttl_s < 300 || ttl_s > 31536000) {
+		err->message = "expiresIn must be an integer between 300 and 31536000";
+		return DOM_INVALID;
+	}
+	memset(out, 0, sizeof(*out));
+	out->id = new_ulid(a, "rtk_");
+	new_secret(a, "rsp_live_", out, hash);
+	out->prefix = arena_strndup(a, out->secret, 13);
+	out->created_at = clock_now_ms();
+	out->expires_at = out->created_at + ttl_s * 1000;
+	if ((st = store_stmt(sql_rtk_insert)) == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, out->id);
+	ss_bind_text(st, 2, org_id);
+	ss_bind_text(st, 3, project_id);
+	ss_bind_text(st, 4, name);
+	ss_bind_text(st, 5, hash);
+	ss_bind_text(st, 6, out->prefix);
+	ss_bind_text(st, 7, created_by);
+	ss_bind_int(st, 8, out->created_at);
+	ss_bind_int(st, 9, out->expires_at);
+	if (ss_exec(st) != STORE_OK)
+		return DOM_STORE;
+	pl = json_object_new_object();
+	json_object_object_add(pl, "tokenId", jstr(out->id));
+	json_object_object_add(pl, "projectId", jstr(project_id));
+	json_object_object_add(pl, "tokenPrefix", jstr(out->prefix));
+	json_object_object_add(pl, "expiresAt", jtime(out->expires_at));
+	if (event(a, who, org_id, "runtime_token.minted", "runtime_token",
+	    out->id, pl) == -1)
+		return DOM_STORE;
+	return DOM_OK;
+}
+
+/* --------------------------------------------------------- M2M clients */
+
+static const char sql_m2m_insert[] =
+    "INSERT INTO m2m_clients (id, org_id, name, secret_hash, scopes,"
+    " created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static const char sql_m2m_get[] =
+    "SELECT name, scopes, revoked_at FROM m2m_clients"
+    " WHERE id = ?1 AND org_id = ?2";
+static const char sql_m2m_revoke[] =
+    "UPDATE m2m_clients SET revoked_at = ?2 WHERE id = ?1";
+static const char sql_m2m_list[] =
+    "SELECT id, org_id, name, scopes, created_at, last_used_at"
+    " FROM m2m_clients WHERE org_id = ?1 AND revoked_at IS NULL"
+    " ORDER BY created_at, id";
+
+enum dom_rc
+m2m_create(struct arena *a, const struct actor *who, const char *org_id,
+    const char *name, const char **scopes, int nscopes, const char *created_by,
+    struct minted *out, struct dom_err *err)
+{
+	char hash[SHA256_HEX_LEN + 1], *id;
+	struct sstmt *st;
+	struct json_object *pl;
+
+	err->message = NULL;
+	if (name == NULL || *name == '\0' || strlen(name) > 100) {
+		err->message = "name is required";
+		return DOM_INVALID;
+	}
+	if (nscopes == 0) {
+		err->message = "scopes must be a non-empty array";
+		return DOM_INVALID;
+	}
+	for (int i = 0; i < nscopes; i++) {
+		int s = scope_parse(scopes[i], strlen(scopes[i]));
+
+		if (s < 0 || !(SCOPES_M2M_ALLOWED & SCOPE(s))) {
+			err->message = arena_printf(a, "Unknown scope: %s", scopes[i]);
+			return DOM_INVALID;
+		}
+	}
+	memset(out, 0, sizeof(*out));
+	id = arena_alloc(a, 4 + 33);
+	memcpy(id, "m2m_", 4);
+	random_hex(id + 4, 16);
+	out->id = id;
+	new_secret(a, "m2ms_", out, hash);
+	out->prefix = arena_strndup(a, out->secret, 9);
+	out->created_at = clock_now_ms();
+	if ((st = store_stmt(sql_m2m_insert)) == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, out->id);
+	ss_bind_text(st, 2, org_id);
+	ss_bind_text(st, 3, name);
+	ss_bind_text(st, 4, hash);
+	ss_bind_text(st, 5, list_json(a, scopes, nscopes));
+	ss_bind_text(st, 6, created_by);
+	ss_bind_int(st, 7, out->created_at);
+	if (ss_exec(st) != STORE_OK)
+		return DOM_STORE;
+	pl = json_object_new_object();
+	json_object_object_add(pl, "clientId", jstr(out->id));
+	json_object_object_add(pl, "name", jstr(name));
+	json_object_object_add(pl, "scopes", jlist(scopes, nscopes));
+	if (event(a, who, org_id, "m2m_client.created", "m2m_client", out->id,
+	    pl) == -1)
+		return DOM_STORE;
+	return DOM_OK;
+}
+
+enum dom_rc
+m2m_delete(struct arena *a, const struct actor *who, const char *org_id,
+    const char *client_id, struct dom_err *err)
+{
+	struct sstmt *st = store_stmt(sql_m2m_get);
+	struct json_object *pl, *scopes = NULL;
+	const char *name = NULL;
+	int rc, revoked = 0;
+
+	err->message = "M2M client not found";
+	if (st == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, client_id);
+	ss_bind_text(st, 2, org_id);
+	rc = ss_step(st);
+	if (rc == STORE_ROW) {
+		name = arena_strdup(a, ss_text(st, 0));
+		if (json_parse_strict(ss_text(st, 1), ss_bytes(st, 1), 4,
+		    &scopes) != JSON_OK)
+			scopes = NULL;
+		revoked = !ss_is_null(st, 2);
+	}
+	ss_reset(st);
+	if (rc != STORE_ROW)
+		return rc == STORE_DONE ? DOM_NOT_FOUND : DOM_STORE;
+	err->message = NULL;
+	if (revoked) {
+		json_object_put(scopes);
+		return DOM_OK;
+	}
+	if ((st = store_stmt(sql_m2m_revoke)) == NULL) {
+		json_object_put(scopes);
+		return DOM_STORE;
+	}
+	ss_bind_text(st, 1, client_id);
+	ss_bind_int(st, 2, clock_now_ms());
+	if (ss_exec(st) != STORE_OK) {
+		json_object_put(scopes);
+		return DOM_STORE;
+	}
+	pl = json_object_new_object();
+	json_object_object_add(pl, "clientId", jstr(client_id));
+	json_object_object_add(pl, "name", jstr(name));
+	json_object_object_add(pl, "scopes", scopes);
+	if (event(a, who, org_id, "m2m_client.deleted", "m2m_client", client_id,
+	    pl) == -1)
+		return DOM_STORE;
+	return DOM_OK;
+}
+
+enum dom_rc
+m2m_list(struct arena *a, const char *org_id,
+    int (*fn)(const struct m2m_info *, void *), void *arg)
+{
+	struct sstmt *st = store_stmt(sql_m2m_list);
+	struct m2m_info m;
+	int rc;
+
+	if (st == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, org_id);
+	while ((rc = ss_step(st)) == STORE_ROW) {
+		m.id = opt_text(a, st, 0);
+		m.org_id = opt_text(a, st, 1);
+		m.name = opt_text(a, st, 2);
+		m.scopes_json = opt_text(a, st, 3);
+		m.created_at = ss_int(st, 4);
+		m.last_used_at = opt_int(st, 5);
+		if (fn(&m, arg) != 0)
+			break;
+	}
+	ss_reset(st);
+	return rc == STORE_ERROR || rc == STORE_BUSY ? DOM_STORE : DOM_OK;
+}
+
+/* --------------------------------------------------------- SCIM tokens */
+
+static const char sql_scim_insert[] =
+    "INSERT INTO scim_tokens (id, org_id, name, token_hash, token_prefix,"
+    " created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+enum dom_rc
+scim_token_create(struct arena *a, const struct actor *who, const char *org_id,
+    const char *name, const char *created_by, struct minted *out,
+    struct dom_err *err)
+{
+	char hash[SHA256_HEX_LEN + 1];
+	struct sstmt *st;
+	struct json_object *pl;
+
+	err->message = NULL;
+	if (name == NULL || *name == '\0' || strlen(name) > 100) {
+		err->message = "name is required";
+		return DOM_INVALID;
+	}
+	memset(out, 0, sizeof(*out));
+	out->id = new_ulid(a, "sct_");
+	new_secret(a, "scim_", out, hash);
+	out->prefix = arena_strndup(a, out->secret, 9);
+	out->created_at = clock_now_ms();
+	if ((st = store_stmt(sql_scim_insert)) == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, out->id);
+	ss_bind_text(st, 2, org_id);
+	ss_bind_text(st, 3, name);
+	ss_bind_text(st, 4, hash);
+	ss_bind_text(st, 5, out->prefix);
+	ss_bind_text(st, 6, created_by);
+	ss_bind_int(st, 7, out->created_at);
+	if (ss_exec(st) != STORE_OK)
+		return DOM_STORE;
+	pl = json_object_new_object();
+	json_object_object_add(pl, "tokenId", jstr(out->id));
+	json_object_object_add(pl, "tokenPrefix", jstr(out->prefix));
+	json_object_object_add(pl, "name", jstr(name));
+	if (event(a, who, org_id, "scim_token.created", "scim_token", out->id,
+	    pl) == -1)
+		return DOM_STORE;
+	return DOM_OK;
+}
+
+/* ------------------------------------------------------ credential store */
+
+static const char *const blocklist[] = {
+	"RENSEI_DAEMON_JWT", "RENSEI_DAEMON_API_KEY", "RENSEI_DAEMON_TOKEN",
+	"RENSEI_RUNTIME_JWT", "RENSEI_ORCHESTRATOR_URL",
+	"RENSEI_CREDENTIAL_CAPABILITY", "RENSEI_CREDENTIAL_SOCKET",
+	"RENSEI_CREDENTIAL_SESSION_ID", "DONMAI_DAEMON_JWT",
+	"DONMAI_DAEMON_API_KEY", "DONMAI_DAEMON_TOKEN", "DONMAI_RUNTIME_JWT",
+	"DONMAI_ORCHESTRATOR_URL", "DONMAI_CREDENTIAL_CAPABILITY",
+	"WORKER_API_KEY", "M2M_JWT_SECRET", "M2M_ED25519_SEED",
+	"AUDIT_SIGNING_KEY_PRIVATE", "AUDIT_SIGNING_KEY_PUBLIC",
+	"AUDIT_SIGNING_MASTER_KEY", "WORKOS_API_KEY", "WORKOS_COOKIE_PASSWORD",
+	"CODE_INTEL_HOST_JWT_SECRET", "RENSEI_RUNTIME_JWT_SECRET",
+	"RENSEI_SEAL_KEY", "RENSEI_SESSION_HASH_SECRET", "SESSION_HASH_SALT",
+	NULL
+};
+
+int
+credential_blocked(const char *name)
+{
+	for (int i = 0; blocklist[i] != NULL; i++)
+		if (strcmp(blocklist[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* ^[A-Za-z_][A-Za-z0-9_]{0,127}$ */
+int
+credential_name_valid(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len < 1 || len > 128)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = n[i];
+		int alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+
+		if (!alpha && !(i > 0 && c >= '0' && c <= '9'))
+			return 0;
+	}
+	return 1;
+}
+
+/* ^[a-z0-9][a-z0-9_-]{0,47}$ */
+int
+credential_env_valid(const char *e)
+{
+	size_t len = strlen(e);
+
+	if (len < 1 || len > 48)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = e[i];
+		int ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+		if (!ok && !(i > 0 && (c == '_' || c == '-')))
+			return 0;
+	}
+	return 1;
+}
+
+static const char *
+level_of(const char *project_id, const char *env)
+{
+	if (*project_id == '\0')
+		return "org";
+	return *env == '\0' ? "project" : "environment";
+}
+
+#define CRED_COLS "SELECT id, org_id, project_id, env_name, name, description," \
+    " version, created_by, created_at, updated_by, updated_at FROM credentials"
+static const char sql_cred_get[] = CRED_COLS
+    " WHERE org_id = ?1 AND project_id = ?2 AND env_name = ?3 AND name = ?4";
+static const char sql_cred_insert[] =
+    "INSERT INTO credentials (id, org_id, project_id, env_name, name,"
+    " value_sealed, description, version, created_by, created_at,"
+    " updated_by, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8, ?9,"
+    " ?8, ?9)";
+static const char sql_cred_update[] =
+    "UPDATE credentials SET value_sealed = ?2, description = ?3,"
+    " version = version + 1, updated_by = ?4, updated_at = ?5 WHERE id = ?1";
+static const char sql_cred_delete[] = "DELETE FROM credentials WHERE id = ?1";
+static const char sql_cred_rotation[] =
+    "INSERT INTO credential_rotations (org_id, project_id, env_name, name,"
+    " kind, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char sql_cred_list_org[] = CRED_COLS
+    " WHERE org_id = ?1 AND project_id = '' ORDER BY created_at, id";
+static const char sql_cred_list_project[] = CRED_COLS
+    " WHERE org_id = ?1 AND project_id = ?2 ORDER BY created_at, id";
+static const char sql_cred_list_env[] = CRED_COLS
+    " WHERE org_id = ?1 AND project_id = ?2 AND env_name = ?3"
+    " ORDER BY created_at, id";
+
+static void
+cred_from_row(struct arena *a, struct sstmt *st, struct credential *c)
+{
+	c->id = opt_text(a, st, 0);
+	c->org_id = opt_text(a, st, 1);
+	c->project_id = opt_text(a, st, 2);
+	c->env_name = opt_text(a, st, 3);
+	c->name = opt_text(a, st, 4);
+	c->description = opt_text(a, st, 5);
+	c->version = ss_int(st, 6);
+	c->created_by = opt_text(a, st, 7);
+	c->created_at = ss_int(st, 8);
+	c->updated_by = opt_text(a, st, 9);
+	c->updated_at = ss_int(st, 10);
+	c->level = level_of(c->project_id, c->env_name);
+}
+
+static int
+cred_find(struct arena *a, const char *org, const char *proj, const char *env,
+    const char *name, struct credential *c)
+{
+	struct sstmt *st = store_stmt(sql_cred_get);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	ss_bind_text(st, 1, org);
+	ss_bind_text(st, 2, proj);
+	ss_bind_text(st, 3, env);
+	ss_bind_text(st, 4, name);
+	rc = ss_step(st);
+	if (rc == STORE_ROW)
+		cred_from_row(a, st, c);
+	ss_reset(st);
+	if (rc == STORE_ROW)
+		return 1;
+	return rc == STORE_DONE ? 0 : -1;
+}
+
+static int
+cred_rotation(const char *org, const char *proj, const char *env,
+    const char *name, const char *kind, int64_t now)
+{
+	struct sstmt *st = store_stmt(sql_cred_rotation);
+
+	if (st == NULL)
+		return -1;
+	ss_bind_text(st, 1, org);
+	ss_bind_text(st, 2, proj);
+	ss_bind_text(st, 3, env);
+	ss_bind_text(st, 4, name);
+	ss_bind_text(st, 5, kind);
+	ss_bind_int(st, 6, now);
+	return ss_exec(st) == STORE_OK ? 0 : -1;
+}
+
+static struct json_object *
+cred_payload(const struct credential *c)
+{
+	struct json_object *pl = json_object_new_object();
+
+	json_object_object_add(pl, "credentialId", jstr(c->id));
+	json_object_object_add(pl, "level", jstr(c->level));
+	json_object_object_add(pl, "projectId",
+	    *c->project_id ? jstr(c->project_id) : NULL);
+	json_object_object_add(pl, "envName",
+	    *c->env_name ? jstr(c->env_name) : NULL);
+	json_object_object_add(pl, "name", jstr(c->name));
+	json_object_object_add(pl, "version", json_object_new_int64(c->version));
+	return pl;
+}
+
+enum dom_rc
+credential_put(struct arena *a, const struct actor *who, const char *org_id,
+    const char *project_id, const char *env_name, const char *name,
+    const uint8_t *value, size_t value_len, const char *description,
+    int desc_clear, struct credential *out, int *created, struct dom_err *err)
+{
+	const struct secret *key = secret_get(SECRET_SEAL);
+	struct credential cur;
+	struct sstmt *st;
+	struct json_object *pl, *changed;
+	uint8_t *sealed;
+	long slen;
+	int64_t now = clock_now_ms();
+	int found;
+	const char *desc;
+
+	err->message = NULL;
+	if (!credential_name_valid(name)) {
+		err->message = "name must match ^[A-Za-z_][A-Za-z0-9_]{0,127}$";
+		return DOM_INVALID;
+	}
+	if (credential_blocked(name)) {
+		err->message = arena_printf(a, "%s is reserved for the worker daemon",
+		    name);
+		return DOM_INVALID;
+	}
+	if (*env_name != '\0' && !credential_env_valid(env_name)) {
+		err->message = "envName must match ^[a-z0-9][a-z0-9_-]{0,47}$";
+		return DOM_INVALID;
+	}
+	if (value_len < 1 || value_len > 65536) {
+		err->message = "value must be a string of 1-65536 bytes";
+		return DOM_INVALID;
+	}
+	if (description != NULL && strlen(description) > 500) {
+		err->message = "description must be a string of at most 500 bytes";
+		return DOM_INVALID;
+	}
+	if (key == NULL || key->len != 32) {
+		err->message = "sealing key not loaded";
+		return DOM_STORE;
+	}
+	sealed = arena_alloc(a, value_len + SEAL_OVERHEAD);
+	slen = seal(sealed, value_len + SEAL_OVERHEAD, value, value_len, key->key);
+	if (slen < 0)
+		return DOM_STORE;
+	if ((found = cred_find(a, org_id, project_id, env_name, name, &cur)) < 0)
+		return DOM_STORE;
+	*created = !found;
+	if (!found) {
+		memset(out, 0, sizeof(*out));
+		out->id = new_ulid(a, "cred_");
+		if ((st = store_stmt(sql_cred_insert)) == NULL)
+			return DOM_STORE;
+		ss_bind_text(st, 1, out->id);
+		ss_bind_text(st, 2, org_id);
+		ss_bind_text(st, 3, project_id);
+		ss_bind_text(st, 4, env_name);
+		ss_bind_text(st, 5, name);
+		ss_bind_blob(st, 6, sealed, (size_t)slen);
+		ss_bind_text(st, 7, desc_clear ? NULL : description);
+		ss_bind_text(st, 8, who->id);
+		ss_bind_int(st, 9, now);
+		if (ss_exec(st) != STORE_OK)
+			return DOM_STORE;
+		out->org_id = org_id;
+		out->project_id = project_id;
+		out->env_name = env_name;
+		out->name = name;
+		out->description = desc_clear ? NULL : description;
+		out->version = 1;
+		out->created_by = out->updated_by = who->id;
+		out->created_at = out->updated_at = now;
+		out->level = level_of(project_id, env_name);
+	} else {
+		desc = desc_clear ? NULL : description ? description : cur.description;
+		if ((st = store_stmt(sql_cred_update)) == NULL)
+			return DOM_STORE;
+		ss_bind_text(st, 1, cur.id);
+		ss_bind_blob(st, 2, sealed, (size_t)slen);
+		ss_bind_text(st, 3, desc);
+		ss_bind_text(st, 4, who->id);
+		ss_bind_int(st, 5, now);
+		if (ss_exec(st) != STORE_OK)
+			return DOM_STORE;
+		*out = cur;
+		out->description = desc;
+		out->version = cur.version + 1;
+		out->updated_by = who->id;
+		out->updated_at = now;
+	}
+	sodium_memzero(sealed, (size_t)slen);
+	if (cred_rotation(org_id, project_id, env_name, name, "put", now) == -1)
+		return DOM_STORE;
+	pl = cred_payload(out);
+	if (found) {
+		/* Every PUT stores a new value; description only when given. */
+		changed = json_object_new_array();
+		json_object_array_add(changed, json_object_new_string("value"));
+		if (description != NULL || desc_clear)
+			json_object_array_add(changed,
+			    json_object_new_string("description"));
+		json_object_object_add(pl, "changed", changed);
+	}
+	if (event(a, who, org_id, found ? "credential.updated" :
+	    "credential.created", "credential", out->id, pl) == -1)
+		return DOM_STORE;
+	return DOM_OK;
+}
+
+enum dom_rc
+credential_delete(struct arena *a, const struct actor *who, const char *org_id,
+    const char *project_id, const char *env_name, const char *name,
+    struct dom_err *err)
+{
+	struct credential cur;
+	struct sstmt *st;
+	int found;
+
+	err->message = "Credential not found";
+	if ((found = cred_find(a, org_id, project_id, env_name, name, &cur)) < 0)
+		return DOM_STORE;
+	if (!found)
+		return DOM_NOT_FOUND;
+	err->message = NULL;
+	if ((st = store_stmt(sql_cred_delete)) == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, cur.id);
+	if (ss_exec(st) != STORE_OK ||
+	    cred_rotation(org_id, project_id, env_name, name, "delete",
+	    clock_now_ms()) == -1)
+		return DOM_STORE;
+	if (event(a, who, org_id, "credential.deleted", "credential", cur.id,
+	    cred_payload(&cur)) == -1)
+		return DOM_STORE;
+	return DOM_OK;
+}
+
+enum dom_rc
+credential_list(struct arena *a, const char *org_id, const char *project_id,
+    const char *env_name, int (*fn)(const struct credential *, void *),
+    void *arg)
+{
+	struct sstmt *st;
+	struct credential c;
+	int rc;
+
+	if (project_id == NULL)
+		st = store_stmt(sql_cred_list_org);
+	else if (env_name == NULL)
+		st = store_stmt(sql_cred_list_project);
+	else
+		st = store_stmt(sql_cred_list_env);
+	if (st == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, org_id);
+	if (project_id != NULL)
+		ss_bind_text(st, 2, project_id);
+	if (project_id != NULL && env_name != NULL)
+		ss_bind_text(st, 3, env_name);
+	while ((rc = ss_step(st)) == STORE_ROW) {
+		cred_from_row(a, st, &c);
+		if (fn(&c, arg) != 0)
+			break;
+	}
+	ss_reset(st);
+	return rc == STORE_ERROR || rc == STORE_BUSY ? DOM_STORE : DOM_OK;
+}
+
+/* The Credential object of 04-console.md §3.4 (never the value). */
+void
+credential_render(struct jw *w, const struct credential *c)
+{
+	char ca[ISO8601_LEN + 1], ua[ISO8601_LEN + 1];
+
+	iso8601_ms(ca, c->created_at);
+	iso8601_ms(ua, c->updated_at);
+	jw_obj_open(w);
+	jw_kstr(w, "id", c->id);
+	jw_kstr(w, "level", c->level);
+	jw_kstr(w, "orgId", c->org_id);
+	jw_kstr(w, "projectId", *c->project_id ? c->project_id : NULL);
+	jw_kstr(w, "envName", *c->env_name ? c->env_name : NULL);
+	jw_kstr(w, "name", c->name);
+	jw_kstr(w, "description", c->description);
+	jw_kint(w, "version", c->version);
+	jw_kstr(w, "createdBy", c->created_by);
+	jw_kstr(w, "createdAt", ca);
+	jw_kstr(w, "updatedBy", c->updated_by);
+	jw_kstr(w, "updatedAt", ua);
+	jw_obj_close(w);
+}
