@@ -1596,7 +1596,7 @@ static const struct command commands[] = {
 	  { O_ORG, O_NAME, O_SCOPES, O_PROJECTS, O_TYPE, O_EXPIRES_IN, O_SYSTEM }, 1,
 	  "key create --org O [--name N] [--scopes a,b] [--projects p1,p2] "
 	  "[--type user|worker_registration] [--expires-in SECONDS]\n"
-	  "key create --system [--name N]" },
+	  "  key create --system [--name N]" },
 	{ "key", "list", cmd_key_list, { O_ORG }, 1, "key list --org O" },
 	{ "key", "revoke", cmd_key_revoke, { O_ID }, 1, "key revoke --id K" },
 	{ "token", "create", cmd_token_create, { O_PROJECT, O_NAME, O_EXPIRES_IN }, 1,
@@ -1655,8 +1655,8 @@ run(const struct command *c, int argc, char **argv)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", all_opts, NULL)) != -1) {
 		if (ch == '?' || ch == ':' || !allowed(c, ch)) {
-			fail_msg("%s: unknown or misplaced option %s", c->usage,
-			    argv[optind - 1]);
+			fail_msg("unknown or misplaced option %s (see "
+			    "rensei-admin %s --help)", argv[optind - 1], c->noun);
 			return EX_USAGE_;
 		}
 		if (ch == O_HELP) {

@@ -12,47 +12,9 @@
 #include "clock.h"
 #include "cred.h"
 #include "crypto.h"
+#include "extern.h"
 #include "secrets.h"
 #include "store.h"
-
-static int
-event(struct arena *a, const struct actor *who, const char *org_id,
-    const char *type, const char *entity_type, const char *entity_id,
-    struct json_object *payload)
-{
-	struct audit_event_in in;
-	char id[AUDIT_EVENT_ID_LEN + 1];
-	int rc;
-
-	memset(&in, 0, sizeof(in));
-	in.workspace_id = org_id;
-	in.event_type = type;
-	in.actor_type = who->type;
-	in.actor_id = who->id;
-	in.entity_type = entity_type;
-	in.entity_id = entity_id;
-	in.payload = payload;
-	rc = audit_append(a, &in, id);
-	json_object_put(payload);
-	return rc;
-}
-
-static struct json_object *
-jstr(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static struct json_object *
-jtime(int64_t ms)
-{
-	char ts[ISO8601_LEN + 1];
-
-	if (ms == 0)
-		return NULL;
-	iso8601_ms(ts, ms);
-	return json_object_new_string(ts);
-}
 
 static struct json_object *
 jlist(const char **v, int n)
@@ -96,15 +58,6 @@ new_secret(struct arena *a, const char *prefix, struct minted *m, char *hash)
 	memcpy(m->secret, prefix, pl);
 	random_hex(m->secret + pl, 32);
 	sha256_hex(hash, m->secret, pl + 64);
-}
-
-static const char *
-new_ulid(struct arena *a, const char *prefix)
-{
-	char *id = arena_alloc(a, ID_LEN);
-
-	ulid_new(id, prefix, clock_now_ms());
-	return id;
 }
 
 /* ----------------------------------------------------------- API keys */
@@ -154,7 +107,7 @@ key_mint(struct arena *a, const struct actor *who, const struct key_mint *m,
 		return DOM_INVALID;
 	}
 	memset(out, 0, sizeof(*out));
-	out->id = new_ulid(a, "key_");
+	out->id = dom_new_id(a, "key_");
 	new_secret(a, "rsk_live_", out, hash);
 	out->prefix = arena_strndup(a, out->secret, 13);
 	out->created_at = clock_now_ms();
@@ -181,15 +134,16 @@ key_mint(struct arena *a, const struct actor *who, const struct key_mint *m,
 	if (m->org_id == NULL)
 		return DOM_OK;
 	pl = json_object_new_object();
-	json_object_object_add(pl, "keyId", jstr(out->id));
-	json_object_object_add(pl, "keyPrefix", jstr(out->prefix));
-	json_object_object_add(pl, "keyType", jstr(m->key_type));
+	json_object_object_add(pl, "keyId", dom_jstr(out->id));
+	json_object_object_add(pl, "keyPrefix", dom_jstr(out->prefix));
+	json_object_object_add(pl, "keyType", dom_jstr(m->key_type));
 	json_object_object_add(pl, "scopes", jlist(m->scopes, m->nscopes));
 	json_object_object_add(pl, "projectIds", jlist(m->project_ids, m->nprojects));
-	json_object_object_add(pl, "expiresAt", jtime(m->expires_at));
+	json_object_object_add(pl, "expiresAt", dom_jtime(m->expires_at));
 	json_object_object_add(pl, "deprecatedRoute",
 	    json_object_new_boolean(m->deprecated_route));
-	if (event(a, who, m->org_id, "api_key.minted", "api_key", out->id, pl) == -1)
+	if (dom_event(a, who, m->org_id, "api_key.minted", "api_key", out->id,
+	    pl, NULL, NULL) == -1)
 		return DOM_STORE;
 	return DOM_OK;
 }
@@ -235,9 +189,9 @@ key_revoke(struct arena *a, const struct actor *who, const char *org_id,
 	if (korg == NULL)
 		return DOM_OK;
 	pl = json_object_new_object();
-	json_object_object_add(pl, "keyId", jstr(key_id));
-	json_object_object_add(pl, "keyPrefix", jstr(prefix));
-	if (event(a, who, korg, "api_key.revoked", "api_key", key_id, pl) == -1)
+	json_object_object_add(pl, "keyId", dom_jstr(key_id));
+	json_object_object_add(pl, "keyPrefix", dom_jstr(prefix));
+	if (dom_event(a, who, korg, "api_key.revoked", "api_key", key_id, pl, NULL, NULL) == -1)
 		return DOM_STORE;
 	return DOM_OK;
 }
@@ -247,18 +201,6 @@ static const char sql_key_list[] =
     " created_by, created_at, expires_at, revoked_at, last_used_at"
     " FROM api_keys WHERE org_id = ?1 AND (?2 OR revoked_at IS NULL)"
     " ORDER BY created_at, id";
-
-static const char *
-opt_text(struct arena *a, struct sstmt *st, int col)
-{
-	return ss_is_null(st, col) ? NULL : arena_strdup(a, ss_text(st, col));
-}
-
-static int64_t
-opt_int(struct sstmt *st, int col)
-{
-	return ss_is_null(st, col) ? 0 : ss_int(st, col);
-}
 
 enum dom_rc
 key_list(struct arena *a, const char *org_id, int include_revoked,
@@ -273,18 +215,18 @@ key_list(struct arena *a, const char *org_id, int include_revoked,
 	ss_bind_text(st, 1, org_id);
 	ss_bind_int(st, 2, include_revoked);
 	while ((rc = ss_step(st)) == STORE_ROW) {
-		k.id = opt_text(a, st, 0);
-		k.org_id = opt_text(a, st, 1);
-		k.name = opt_text(a, st, 2);
-		k.key_type = opt_text(a, st, 3);
-		k.prefix = opt_text(a, st, 4);
-		k.scopes_json = opt_text(a, st, 5);
-		k.project_ids_json = opt_text(a, st, 6);
-		k.created_by = opt_text(a, st, 7);
+		k.id = dom_col_text(a, st, 0);
+		k.org_id = dom_col_text(a, st, 1);
+		k.name = dom_col_text(a, st, 2);
+		k.key_type = dom_col_text(a, st, 3);
+		k.prefix = dom_col_text(a, st, 4);
+		k.scopes_json = dom_col_text(a, st, 5);
+		k.project_ids_json = dom_col_text(a, st, 6);
+		k.created_by = dom_col_text(a, st, 7);
 		k.created_at = ss_int(st, 8);
-		k.expires_at = opt_int(st, 9);
-		k.revoked_at = opt_int(st, 10);
-		k.last_used_at = opt_int(st, 11);
+		k.expires_at = dom_col_int(st, 9);
+		k.revoked_at = dom_col_int(st, 10);
+		k.last_used_at = dom_col_int(st, 11);
 		if (fn(&k, arg) != 0)
 			break;
 	}
@@ -318,7 +260,7 @@ regtoken_mint(struct arena *a, const struct actor *who, const char *org_id,
 		return DOM_INVALID;
 	}
 	memset(out, 0, sizeof(*out));
-	out->id = new_ulid(a, "rtk_");
+	out->id = dom_new_id(a, "rtk_");
 	new_secret(a, "rsp_live_", out, hash);
 	out->prefix = arena_strndup(a, out->secret, 13);
 	out->created_at = clock_now_ms();
@@ -337,12 +279,12 @@ regtoken_mint(struct arena *a, const struct actor *who, const char *org_id,
 	if (ss_exec(st) != STORE_OK)
 		return DOM_STORE;
 	pl = json_object_new_object();
-	json_object_object_add(pl, "tokenId", jstr(out->id));
-	json_object_object_add(pl, "projectId", jstr(project_id));
-	json_object_object_add(pl, "tokenPrefix", jstr(out->prefix));
-	json_object_object_add(pl, "expiresAt", jtime(out->expires_at));
-	if (event(a, who, org_id, "runtime_token.minted", "runtime_token",
-	    out->id, pl) == -1)
+	json_object_object_add(pl, "tokenId", dom_jstr(out->id));
+	json_object_object_add(pl, "projectId", dom_jstr(project_id));
+	json_object_object_add(pl, "tokenPrefix", dom_jstr(out->prefix));
+	json_object_object_add(pl, "expiresAt", dom_jtime(out->expires_at));
+	if (dom_event(a, who, org_id, "runtime_token.minted", "runtime_token",
+	    out->id, pl, NULL, NULL) == -1)
 		return DOM_STORE;
 	return DOM_OK;
 }
@@ -408,11 +350,11 @@ m2m_create(struct arena *a, const struct actor *who, const char *org_id,
 	if (ss_exec(st) != STORE_OK)
 		return DOM_STORE;
 	pl = json_object_new_object();
-	json_object_object_add(pl, "clientId", jstr(out->id));
-	json_object_object_add(pl, "name", jstr(name));
+	json_object_object_add(pl, "clientId", dom_jstr(out->id));
+	json_object_object_add(pl, "name", dom_jstr(name));
 	json_object_object_add(pl, "scopes", jlist(scopes, nscopes));
-	if (event(a, who, org_id, "m2m_client.created", "m2m_client", out->id,
-	    pl) == -1)
+	if (dom_event(a, who, org_id, "m2m_client.created", "m2m_client", out->id,
+	    pl, NULL, NULL) == -1)
 		return DOM_STORE;
 	return DOM_OK;
 }
@@ -458,11 +400,11 @@ m2m_delete(struct arena *a, const struct actor *who, const char *org_id,
 		return DOM_STORE;
 	}
 	pl = json_object_new_object();
-	json_object_object_add(pl, "clientId", jstr(client_id));
-	json_object_object_add(pl, "name", jstr(name));
+	json_object_object_add(pl, "clientId", dom_jstr(client_id));
+	json_object_object_add(pl, "name", dom_jstr(name));
 	json_object_object_add(pl, "scopes", scopes);
-	if (event(a, who, org_id, "m2m_client.deleted", "m2m_client", client_id,
-	    pl) == -1)
+	if (dom_event(a, who, org_id, "m2m_client.deleted", "m2m_client", client_id,
+	    pl, NULL, NULL) == -1)
 		return DOM_STORE;
 	return DOM_OK;
 }
@@ -479,12 +421,12 @@ m2m_list(struct arena *a, const char *org_id,
 		return DOM_STORE;
 	ss_bind_text(st, 1, org_id);
 	while ((rc = ss_step(st)) == STORE_ROW) {
-		m.id = opt_text(a, st, 0);
-		m.org_id = opt_text(a, st, 1);
-		m.name = opt_text(a, st, 2);
-		m.scopes_json = opt_text(a, st, 3);
+		m.id = dom_col_text(a, st, 0);
+		m.org_id = dom_col_text(a, st, 1);
+		m.name = dom_col_text(a, st, 2);
+		m.scopes_json = dom_col_text(a, st, 3);
 		m.created_at = ss_int(st, 4);
-		m.last_used_at = opt_int(st, 5);
+		m.last_used_at = dom_col_int(st, 5);
 		if (fn(&m, arg) != 0)
 			break;
 	}
@@ -513,7 +455,7 @@ scim_token_create(struct arena *a, const struct actor *who, const char *org_id,
 		return DOM_INVALID;
 	}
 	memset(out, 0, sizeof(*out));
-	out->id = new_ulid(a, "sct_");
+	out->id = dom_new_id(a, "sct_");
 	new_secret(a, "scim_", out, hash);
 	out->prefix = arena_strndup(a, out->secret, 9);
 	out->created_at = clock_now_ms();
@@ -529,11 +471,11 @@ scim_token_create(struct arena *a, const struct actor *who, const char *org_id,
 	if (ss_exec(st) != STORE_OK)
 		return DOM_STORE;
 	pl = json_object_new_object();
-	json_object_object_add(pl, "tokenId", jstr(out->id));
-	json_object_object_add(pl, "tokenPrefix", jstr(out->prefix));
-	json_object_object_add(pl, "name", jstr(name));
-	if (event(a, who, org_id, "scim_token.created", "scim_token", out->id,
-	    pl) == -1)
+	json_object_object_add(pl, "tokenId", dom_jstr(out->id));
+	json_object_object_add(pl, "tokenPrefix", dom_jstr(out->prefix));
+	json_object_object_add(pl, "name", dom_jstr(name));
+	if (dom_event(a, who, org_id, "scim_token.created", "scim_token", out->id,
+	    pl, NULL, NULL) == -1)
 		return DOM_STORE;
 	return DOM_OK;
 }
@@ -635,16 +577,16 @@ static const char sql_cred_list_env[] = CRED_COLS
 static void
 cred_from_row(struct arena *a, struct sstmt *st, struct credential *c)
 {
-	c->id = opt_text(a, st, 0);
-	c->org_id = opt_text(a, st, 1);
-	c->project_id = opt_text(a, st, 2);
-	c->env_name = opt_text(a, st, 3);
-	c->name = opt_text(a, st, 4);
-	c->description = opt_text(a, st, 5);
+	c->id = dom_col_text(a, st, 0);
+	c->org_id = dom_col_text(a, st, 1);
+	c->project_id = dom_col_text(a, st, 2);
+	c->env_name = dom_col_text(a, st, 3);
+	c->name = dom_col_text(a, st, 4);
+	c->description = dom_col_text(a, st, 5);
 	c->version = ss_int(st, 6);
-	c->created_by = opt_text(a, st, 7);
+	c->created_by = dom_col_text(a, st, 7);
 	c->created_at = ss_int(st, 8);
-	c->updated_by = opt_text(a, st, 9);
+	c->updated_by = dom_col_text(a, st, 9);
 	c->updated_at = ss_int(st, 10);
 	c->level = level_of(c->project_id, c->env_name);
 }
@@ -693,13 +635,13 @@ cred_payload(const struct credential *c)
 {
 	struct json_object *pl = json_object_new_object();
 
-	json_object_object_add(pl, "credentialId", jstr(c->id));
-	json_object_object_add(pl, "level", jstr(c->level));
+	json_object_object_add(pl, "credentialId", dom_jstr(c->id));
+	json_object_object_add(pl, "level", dom_jstr(c->level));
 	json_object_object_add(pl, "projectId",
-	    *c->project_id ? jstr(c->project_id) : NULL);
+	    *c->project_id ? dom_jstr(c->project_id) : NULL);
 	json_object_object_add(pl, "envName",
-	    *c->env_name ? jstr(c->env_name) : NULL);
-	json_object_object_add(pl, "name", jstr(c->name));
+	    *c->env_name ? dom_jstr(c->env_name) : NULL);
+	json_object_object_add(pl, "name", dom_jstr(c->name));
 	json_object_object_add(pl, "version", json_object_new_int64(c->version));
 	return pl;
 }
@@ -755,7 +697,7 @@ credential_put(struct arena *a, const struct actor *who, const char *org_id,
 	*created = !found;
 	if (!found) {
 		memset(out, 0, sizeof(*out));
-		out->id = new_ulid(a, "cred_");
+		out->id = dom_new_id(a, "cred_");
 		if ((st = store_stmt(sql_cred_insert)) == NULL)
 			return DOM_STORE;
 		ss_bind_text(st, 1, out->id);
@@ -808,8 +750,8 @@ credential_put(struct arena *a, const struct actor *who, const char *org_id,
 			    json_object_new_string("description"));
 		json_object_object_add(pl, "changed", changed);
 	}
-	if (event(a, who, org_id, found ? "credential.updated" :
-	    "credential.created", "credential", out->id, pl) == -1)
+	if (dom_event(a, who, org_id, found ? "credential.updated" :
+	    "credential.created", "credential", out->id, pl, NULL, NULL) == -1)
 		return DOM_STORE;
 	return DOM_OK;
 }
@@ -836,8 +778,8 @@ credential_delete(struct arena *a, const struct actor *who, const char *org_id,
 	    cred_rotation(org_id, project_id, env_name, name, "delete",
 	    clock_now_ms()) == -1)
 		return DOM_STORE;
-	if (event(a, who, org_id, "credential.deleted", "credential", cur.id,
-	    cred_payload(&cur)) == -1)
+	if (dom_event(a, who, org_id, "credential.deleted", "credential", cur.id,
+	    cred_payload(&cur), NULL, NULL) == -1)
 		return DOM_STORE;
 	return DOM_OK;
 }

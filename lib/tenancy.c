@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "crypto.h"
+#include "extern.h"
 #include "log.h"
 #include "store.h"
 #include "tenancy.h"
@@ -72,17 +73,19 @@ slug_derive(struct arena *a, const char *name)
 	return j ? out : NULL;
 }
 
-static void
-new_id(struct arena *a, const char **out, const char *prefix)
+/* ----------------------------------------------- shared domain helpers */
+
+const char *
+dom_new_id(struct arena *a, const char *prefix)
 {
 	char *id = arena_alloc(a, ID_LEN);
 
 	ulid_new(id, prefix, clock_now_ms());
-	*out = id;
+	return id;
 }
 
-static int
-append_event(struct arena *a, const struct actor *who, const char *org_id,
+int
+dom_event(struct arena *a, const struct actor *who, const char *org_id,
     const char *type, const char *entity_type, const char *entity_id,
     struct json_object *payload, const char *person_email,
     const char *person_user_id)
@@ -107,10 +110,33 @@ append_event(struct arena *a, const struct actor *who, const char *org_id,
 	return rc;
 }
 
-static struct json_object *
-jstr(const char *s)
+struct json_object *
+dom_jstr(const char *s)
 {
 	return s ? json_object_new_string(s) : NULL;
+}
+
+struct json_object *
+dom_jtime(int64_t ms)
+{
+	char ts[ISO8601_LEN + 1];
+
+	if (ms == 0)
+		return NULL;
+	iso8601_ms(ts, ms);
+	return json_object_new_string(ts);
+}
+
+const char *
+dom_col_text(struct arena *a, struct sstmt *st, int col)
+{
+	return ss_is_null(st, col) ? NULL : arena_strdup(a, ss_text(st, col));
+}
+
+int64_t
+dom_col_int(struct sstmt *st, int col)
+{
+	return ss_is_null(st, col) ? 0 : ss_int(st, col);
 }
 
 /* ---------------------------------------------------------------- orgs */
@@ -192,7 +218,7 @@ org_create(struct arena *a, const struct actor *who, const char *name,
 		return r < 0 ? DOM_STORE : DOM_INVALID;
 	}
 	memset(out, 0, sizeof(*out));
-	new_id(a, &out->id, "org_");
+	out->id = dom_new_id(a, "org_");
 	out->name = arena_strdup(a, name);
 	out->slug = arena_strdup(a, slug);
 	out->plan = arena_strdup(a, plan ? plan : "self-hosted");
@@ -229,12 +255,12 @@ org_create(struct arena *a, const struct actor *who, const char *name,
 		out->member_count = 1;
 	}
 	pl = json_object_new_object();
-	json_object_object_add(pl, "slug", jstr(out->slug));
-	json_object_object_add(pl, "name", jstr(out->name));
-	json_object_object_add(pl, "plan", jstr(out->plan));
-	json_object_object_add(pl, "ownerUserId", jstr(owner_user_id));
-	json_object_object_add(pl, "defaultProjectId", jstr(defproj->id));
-	if (append_event(a, who, out->id, "org.created", "org", out->id, pl,
+	json_object_object_add(pl, "slug", dom_jstr(out->slug));
+	json_object_object_add(pl, "name", dom_jstr(out->name));
+	json_object_object_add(pl, "plan", dom_jstr(out->plan));
+	json_object_object_add(pl, "ownerUserId", dom_jstr(owner_user_id));
+	json_object_object_add(pl, "defaultProjectId", dom_jstr(defproj->id));
+	if (dom_event(a, who, out->id, "org.created", "org", out->id, pl,
 	    NULL, NULL) == -1)
 		return DOM_STORE;
 	return DOM_OK;
@@ -366,7 +392,7 @@ user_create(struct arena *a, const char *email, const char *name,
 		return DOM_INVALID;
 	}
 	memset(out, 0, sizeof(*out));
-	new_id(a, &out->id, "usr_");
+	out->id = dom_new_id(a, "usr_");
 	out->email = ascii_lower(a, email);
 	out->name = name ? arena_strdup(a, name) : NULL;
 	out->platform_admin = platform_admin;
@@ -538,11 +564,11 @@ member_add(struct arena *a, const struct actor *who, const char *org_id,
 	if (rc != STORE_OK)
 		return DOM_STORE;
 	pl = json_object_new_object();
-	json_object_object_add(pl, "userId", jstr(user_id));
-	json_object_object_add(pl, "email", jstr(email));
-	json_object_object_add(pl, "role", jstr(role));
-	json_object_object_add(pl, "inviteId", jstr(invite_id));
-	if (append_event(a, who, org_id, "member.joined", "member", user_id, pl,
+	json_object_object_add(pl, "userId", dom_jstr(user_id));
+	json_object_object_add(pl, "email", dom_jstr(email));
+	json_object_object_add(pl, "role", dom_jstr(role));
+	json_object_object_add(pl, "inviteId", dom_jstr(invite_id));
+	if (dom_event(a, who, org_id, "member.joined", "member", user_id, pl,
 	    email, user_id) == -1)
 		return DOM_STORE;
 	return DOM_OK;
@@ -626,13 +652,13 @@ member_remove(struct arena *a, const struct actor *who, const char *org_id,
 	if (exec2(sql_member_delete, org_id, user_id, 0))
 		goto fail;
 	pl = json_object_new_object();
-	json_object_object_add(pl, "userId", jstr(user_id));
-	json_object_object_add(pl, "email", jstr(email));
+	json_object_object_add(pl, "userId", dom_jstr(user_id));
+	json_object_object_add(pl, "email", dom_jstr(email));
 	json_object_object_add(pl, "revokedKeyIds", keys);
 	json_object_object_add(pl, "removedProjectIds", projects);
 	json_object_object_add(pl, "deletedSessionCount",
 	    json_object_new_int64(sessions));
-	if (append_event(a, who, org_id, "member.removed", "member", user_id, pl,
+	if (dom_event(a, who, org_id, "member.removed", "member", user_id, pl,
 	    email, user_id) == -1)
 		return DOM_STORE;
 	return DOM_OK;
@@ -729,7 +755,7 @@ project_create(struct arena *a, const struct actor *who, const char *org_id,
 			return DOM_STORE;
 	}
 	memset(out, 0, sizeof(*out));
-	new_id(a, &out->id, "proj_");
+	out->id = dom_new_id(a, "proj_");
 	out->org_id = arena_strdup(a, org_id);
 	out->name = arena_strdup(a, name);
 	out->slug = arena_strdup(a, slug);
@@ -759,9 +785,9 @@ project_create(struct arena *a, const struct actor *who, const char *org_id,
 	if (who == NULL)
 		return DOM_OK;
 	pl = json_object_new_object();
-	json_object_object_add(pl, "projectId", jstr(out->id));
-	json_object_object_add(pl, "slug", jstr(out->slug));
-	if (append_event(a, who, org_id, "project.created", "project", out->id,
+	json_object_object_add(pl, "projectId", dom_jstr(out->id));
+	json_object_object_add(pl, "slug", dom_jstr(out->slug));
+	if (dom_event(a, who, org_id, "project.created", "project", out->id,
 	    pl, NULL, NULL) == -1)
 		return DOM_STORE;
 	return DOM_OK;
