@@ -25,6 +25,10 @@ block_new(size_t min)
 	size_t size = min > ARENA_BLOCK ? min : ARENA_BLOCK;
 	struct arena_block *b;
 
+	/* The header is added to the size: refuse what would wrap size_t
+	 * (a tiny block with a huge b->size). */
+	if (size > SIZE_MAX - sizeof(*b))
+		abort();
 	b = malloc(sizeof(*b) + size);
 	if (b == NULL)
 		abort();

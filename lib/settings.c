@@ -388,6 +388,9 @@ config_load(int flags, char *err, size_t errlen)
 
 	config_free();
 	memset(&cfg, 0, sizeof(cfg));
+	/* cfg is cleared, so is the origin derived from it: a load without
+	 * PUBLIC_BASE_URL must not keep an earlier load's CSRF origin. */
+	public_origin[0] = '\0';
 	path = getenv("RENSEI_CONFIG");
 	if (path == NULL || *path == '\0') {
 		path = NULL;
@@ -405,7 +408,9 @@ config_load(int flags, char *err, size_t errlen)
 		const struct setting *s = &settings[i];
 		const char *v = getenv(s->name);
 
-		if (v == NULL)
+		/* An empty variable is unset (a string setting excepted, where
+		 * "" is a value): the file still applies, then the default. */
+		if (v == NULL || (*v == '\0' && s->kind != K_STR))
 			v = file_values[i];
 		if (v == NULL || (*v == '\0' && s->kind != K_STR))
 			v = s->def;

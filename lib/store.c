@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -317,21 +318,34 @@ store_changes(void)
 	return db ? sqlite3_changes64(db) : 0;
 }
 
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* BEGIN IMMEDIATE waits busy_timeout itself; the retry loop covers the
  * cases where SQLite returns BUSY at once (a WAL snapshot conflict or a
- * lock held across a checkpoint). */
+ * lock held across a checkpoint).  The retries share one deadline of
+ * busy_timeout: a BUSY that already waited the full timeout is final, so
+ * a held lock costs the caller busy_timeout, not BEGIN_RETRIES times it. */
 int
 store_begin_write(void)
 {
 	static const char sql[] = "BEGIN IMMEDIATE";
 	struct sstmt *st = store_stmt(sql);
+	int64_t deadline;
 	int rc = STORE_ERROR;
 
 	if (st == NULL)
 		return STORE_ERROR;
+	deadline = monotonic_ms() + busy_ms;
 	for (int i = 0; i < BEGIN_RETRIES; i++) {
 		rc = ss_exec(st);
-		if (rc != STORE_BUSY)
+		if (rc != STORE_BUSY || monotonic_ms() >= deadline)
 			break;
 		usleep(1000u * (unsigned)(1 + i));
 	}
