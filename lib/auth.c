@@ -145,19 +145,38 @@ auth_fail(struct request *req, struct response *resp, enum auth_fail f,
 		http_error(resp, failures[f].status, failures[f].message);
 }
 
-/* SCIM routes answer in SCIM's own error format (10-scim.md §2, §4). */
+/* SCIM routes answer in SCIM's own error format, members in the order of
+ * 10-scim.md §4 (schemas, status, detail). */
+static void
+scim_error(struct response *resp, int status, const char *detail)
+{
+	buf_reset(&resp->body);
+	buf_printf(&resp->body, "{\"schemas\":[\"urn:ietf:params:scim:api:"
+	    "messages:2.0:Error\"],\"status\":\"%d\",\"detail\":\"%s\"}",
+	    status, detail);
+	resp->status = status;
+	resp->content_type = "application/scim+json";
+}
+
 static void
 scim_fail(struct response *resp, int bearer_rejected)
 {
 	http_set_header(resp, "WWW-Authenticate", bearer_rejected ?
 	    "Bearer realm=\"rensei\", error=\"invalid_token\"" :
 	    "Bearer realm=\"rensei\"");
-	buf_reset(&resp->body);
-	buf_puts(&resp->body, "{\"schemas\":[\"urn:ietf:params:scim:api:"
-	    "messages:2.0:Error\"],\"detail\":\"Invalid or missing SCIM token\","
-	    "\"status\":\"401\"}");
-	resp->status = 401;
-	resp->content_type = "application/scim+json";
+	scim_error(resp, 401, "Invalid or missing SCIM token");
+}
+
+/* 00-overview.md §3: 503 when the store is unavailable (never a 401 that
+ * would reject a good credential or clear a good cookie). */
+static void
+store_unavailable(const struct auth_policy *pol, struct response *resp)
+{
+	http_set_header(resp, "Retry-After", "1");
+	if (pol->mode == AUTH_SCIM)
+		scim_error(resp, 503, "Store unavailable");
+	else
+		http_error(resp, 503, "Store unavailable");
 }
 
 /* ------------------------------------------------------------- helpers */
@@ -186,6 +205,22 @@ auth_bearer(const struct request *req, const char **tok, size_t *len)
 	*tok = t;
 	*len = n;
 	return 1;
+}
+
+/* §1.2: a malformed header still "presented a Bearer token" (and earns
+ * error="invalid_token") when its scheme is Bearer and something follows
+ * the separating spaces; another scheme or an empty token did not. */
+static int
+bearer_presented(const struct request *req)
+{
+	const char *h = http_header(req, "Authorization");
+
+	if (h == NULL || strncasecmp(h, "Bearer", 6) != 0 || h[6] != ' ')
+		return 0;
+	for (h += 6; *h != '\0'; h++)
+		if (*h != ' ')
+			return 1;
+	return 0;
 }
 
 static int
@@ -275,7 +310,7 @@ static const char sql_key_touch[] =
     "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2"
     " AND (last_used_at IS NULL OR last_used_at < ?1 - 60000)";
 
-/* 01-auth.md §4.5. */
+/* 01-auth.md §4.5.  1 valid, 0 rejected (U1), -1 store unavailable. */
 static int
 verify_api_key(struct request *req, const char *tok, size_t n,
     struct principal *p)
@@ -283,7 +318,7 @@ verify_api_key(struct request *req, const char *tok, size_t n,
 	char hash[SHA256_HEX_LEN + 1];
 	struct sstmt *st;
 	int64_t now = clock_now_ms(), last = 0;
-	int ok = 0;
+	int ok = 0, rc;
 	const char *key_type, *created_by, *role;
 
 	if (!matches_secret_form(tok, n, "rsk_live_"))
@@ -292,8 +327,11 @@ verify_api_key(struct request *req, const char *tok, size_t n,
 	if (ensure_store() == -1 || (st = store_stmt(sql_key_by_hash)) == NULL)
 		return -1;
 	ss_bind_text(st, 1, hash);
-	if (ss_step(st) != STORE_ROW)
+	if ((rc = ss_step(st)) != STORE_ROW) {
+		if (rc != STORE_DONE)
+			ok = -1;
 		goto out;
+	}
 	if (ss_bytes(st, 3) != SHA256_HEX_LEN ||
 	    !ct_equal(ss_text(st, 3), hash, SHA256_HEX_LEN))
 		goto out;
@@ -319,6 +357,10 @@ verify_api_key(struct request *req, const char *tok, size_t n,
 			goto out;
 		p->type = PT_SYSTEM;
 	} else {
+		/* "system" is held only by the org-less system key: a
+		 * stored org key claiming it is not honoured. */
+		if (p->scopes & SCOPE(SC_SYSTEM))
+			goto out;
 		p->type = PT_API_KEY;
 		p->org_id = arena_strdup(req->arena, ss_text(st, 1));
 		if (!ss_is_null(st, 5)) {
@@ -334,7 +376,7 @@ verify_api_key(struct request *req, const char *tok, size_t n,
 	ok = 1;
 out:
 	ss_reset(st);
-	if (ok)
+	if (ok == 1)
 		touch_last_used(sql_key_touch, p->key_id, last, now);
 	return ok;
 }
@@ -348,7 +390,7 @@ static const char sql_rtk_touch[] =
     "UPDATE registration_tokens SET last_used_at = ?1 WHERE id = ?2"
     " AND (last_used_at IS NULL OR last_used_at < ?1 - 60000)";
 
-/* 01-auth.md §5.2. */
+/* 01-auth.md §5.2.  1 valid, 0 rejected (U1), -1 store unavailable. */
 static int
 verify_registration_token(struct request *req, const char *tok, size_t n,
     struct principal *p)
@@ -356,7 +398,7 @@ verify_registration_token(struct request *req, const char *tok, size_t n,
 	char hash[SHA256_HEX_LEN + 1];
 	struct sstmt *st;
 	int64_t now = clock_now_ms(), last = 0;
-	int ok = 0;
+	int ok = 0, rc;
 
 	if (!matches_secret_form(tok, n, "rsp_live_"))
 		return 0;
@@ -364,7 +406,12 @@ verify_registration_token(struct request *req, const char *tok, size_t n,
 	if (ensure_store() == -1 || (st = store_stmt(sql_rtk_by_hash)) == NULL)
 		return -1;
 	ss_bind_text(st, 1, hash);
-	if (ss_step(st) != STORE_ROW ||
+	if ((rc = ss_step(st)) != STORE_ROW) {
+		if (rc != STORE_DONE)
+			ok = -1;
+		goto out;
+	}
+	if (ss_bytes(st, 3) != SHA256_HEX_LEN ||
 	    !ct_equal(ss_text(st, 3), hash, SHA256_HEX_LEN) ||
 	    !ss_is_null(st, 5) || ss_int(st, 4) <= now)
 		goto out;
@@ -383,7 +430,7 @@ verify_registration_token(struct request *req, const char *tok, size_t n,
 	ok = 1;
 out:
 	ss_reset(st);
-	if (ok)
+	if (ok == 1)
 		touch_last_used(sql_rtk_touch, p->key_id, last, now);
 	return ok;
 }
@@ -400,11 +447,15 @@ is_legacy_key(const char *tok, size_t n)
 	return ct_equal_hashed(tok, n, k, strlen(k));
 }
 
-static void
+/* §7: the legacy key acts for the default org.  1 built, 0 no default
+ * org (the key cannot act for anyone: U1, logged), -1 store unavailable.
+ * A principal without an org would escape every org-scoped query. */
+static int
 legacy_principal(struct request *req, struct principal *p)
 {
 	static const char sql[] = "SELECT id FROM orgs WHERE is_default = 1";
 	struct sstmt *st;
+	int rc;
 
 	memset(p, 0, sizeof(*p));
 	p->type = PT_API_KEY;
@@ -412,31 +463,39 @@ legacy_principal(struct request *req, struct principal *p)
 	p->scopes = SCOPES_WORKER;
 	p->deprecated = 1;
 	p->key_id = "legacy";
-	if (ensure_store() == 0 && (st = store_stmt(sql)) != NULL) {
-		if (ss_step(st) == STORE_ROW)
-			p->org_id = arena_strdup(req->arena, ss_text(st, 0));
-		ss_reset(st);
-	}
+	if (ensure_store() == -1 || (st = store_stmt(sql)) == NULL)
+		return -1;
+	if ((rc = ss_step(st)) == STORE_ROW)
+		p->org_id = arena_strdup(req->arena, ss_text(st, 0));
+	ss_reset(st);
+	if (rc == STORE_ROW)
+		return 1;
+	if (rc != STORE_DONE)
+		return -1;
+	log_error("legacy_principal: no default organization; legacy key refused");
+	return 0;
 }
 
 /* ---------------------------------------------------------- runtime JWT */
 
-static enum auth_fail
+/* 01-auth.md §6.3 steps 1-6.  1 valid, 0 rejected with *f = U2 or U3. */
+static int
 verify_runtime_jwt(struct request *req, const char *tok, size_t n,
-    int64_t grace, struct principal *p)
+    int64_t grace, struct principal *p, enum auth_fail *f)
 {
 	const struct secret *s = secret_get(SECRET_RUNTIME_JWT);
 	struct jwt_runtime_claims c;
 	enum jwt_result r;
 
+	*f = U3;
 	if (s == NULL)
-		return U3;
+		return 0;
 	r = jwt_runtime_verify(tok, n, s->key, s->len, clock_now_ms() / 1000,
 	    cfg.clock_leeway, grace, req->arena, &c);
-	if (r == JWT_INVALID)
-		return U3;
 	if (r == JWT_EXPIRED)
-		return U2;
+		*f = U2;
+	if (r != JWT_VALID)
+		return 0;
 	memset(p, 0, sizeof(*p));
 	p->type = PT_WORKER;
 	p->kind = CK_RUNTIME_JWT;
@@ -454,7 +513,7 @@ verify_runtime_jwt(struct request *req, const char *tok, size_t n,
 		p->scopes |= SCOPE(SC_WORKER_HEARTBEAT);
 	if (c.scope & JWT_SCOPE_SESSION)
 		p->scopes |= SCOPE(SC_WORKER_SESSION);
-	return (enum auth_fail)-1;
+	return 1;
 }
 
 /* ------------------------------------------------------------ M2M JWT */
@@ -492,10 +551,11 @@ load_prev_eddsa(struct jwt_eddsa_pub *pub)
 static const char sql_m2m_client[] =
     "SELECT org_id, revoked_at FROM m2m_clients WHERE id = ?1";
 
-/* 01-auth.md §10.3. */
-static enum auth_fail
+/* 01-auth.md §10.3.  1 valid, 0 rejected with *f = U4 or U5, -1 store
+ * unavailable. */
+static int
 verify_m2m_jwt(struct request *req, const char *tok, size_t n,
-    struct principal *p)
+    struct principal *p, enum auth_fail *f)
 {
 	struct jwt_m2m_verifier v;
 	struct jwt_eddsa_pub pubs[2];
@@ -503,12 +563,13 @@ verify_m2m_jwt(struct request *req, const char *tok, size_t n,
 	struct sstmt *st;
 	enum jwt_result r;
 	const struct secret *s;
-	int ok = 0;
+	int ok = 0, rc;
 
+	*f = U5;
 	memset(&v, 0, sizeof(v));
 	if (cfg.m2m_alg == M2M_HS256) {
 		if ((s = secret_get(SECRET_M2M_HS256)) == NULL)
-			return U5;
+			return 0;
 		v.alg = JWT_ALG_HS256;
 		v.key = s->key;
 		v.keylen = s->len;
@@ -517,7 +578,7 @@ verify_m2m_jwt(struct request *req, const char *tok, size_t n,
 		uint8_t sk[64];
 
 		if ((s = secret_get(SECRET_M2M_ED25519)) == NULL)
-			return U5;
+			return 0;
 		crypto_sign_seed_keypair(pubs[0].pk, sk, s->key);
 		sodium_memzero(sk, sizeof(sk));
 		jwt_eddsa_kid(pubs[0].kid, pubs[0].pk);
@@ -528,19 +589,22 @@ verify_m2m_jwt(struct request *req, const char *tok, size_t n,
 	}
 	r = jwt_m2m_verify(tok, n, &v, clock_now_ms() / 1000, cfg.clock_leeway,
 	    req->arena, &c);
-	if (r == JWT_INVALID)
-		return U5;
 	if (r == JWT_EXPIRED)
-		return U4;
+		*f = U4;
+	if (r != JWT_VALID)
+		return 0;
+	/* Step 7: the client exists, is not revoked, belongs to org_id. */
 	if (ensure_store() == -1 || (st = store_stmt(sql_m2m_client)) == NULL)
-		return U5;
+		return -1;
 	ss_bind_text(st, 1, c.client_id);
-	if (ss_step(st) == STORE_ROW && ss_is_null(st, 1) &&
+	if ((rc = ss_step(st)) == STORE_ROW && ss_is_null(st, 1) &&
 	    strcmp(ss_text(st, 0), c.org_id) == 0)
 		ok = 1;
+	else if (rc != STORE_ROW && rc != STORE_DONE)
+		ok = -1;
 	ss_reset(st);
-	if (!ok)
-		return U5;
+	if (ok != 1)
+		return ok;
 	memset(p, 0, sizeof(*p));
 	p->type = PT_M2M;
 	p->kind = CK_M2M_JWT;
@@ -553,7 +617,7 @@ verify_m2m_jwt(struct request *req, const char *tok, size_t n,
 		if (sc >= 0)
 			p->scopes |= SCOPE(sc);
 	}
-	return (enum auth_fail)-1;
+	return 1;
 }
 
 /* ----------------------------------------------------------- SCIM token */
@@ -565,6 +629,7 @@ static const char sql_scim_touch[] =
     "UPDATE scim_tokens SET last_used_at = ?1 WHERE id = ?2"
     " AND (last_used_at IS NULL OR last_used_at < ?1 - 60000)";
 
+/* 01-auth.md §11.  1 valid, 0 rejected, -1 store unavailable. */
 static int
 verify_scim_token(struct request *req, const char *tok, size_t n,
     struct principal *p)
@@ -572,7 +637,7 @@ verify_scim_token(struct request *req, const char *tok, size_t n,
 	char hash[SHA256_HEX_LEN + 1];
 	struct sstmt *st;
 	int64_t last = 0;
-	int ok = 0;
+	int ok = 0, rc;
 
 	if (!matches_secret_form(tok, n, "scim_"))
 		return 0;
@@ -580,7 +645,12 @@ verify_scim_token(struct request *req, const char *tok, size_t n,
 	if (ensure_store() == -1 || (st = store_stmt(sql_scim_by_hash)) == NULL)
 		return -1;
 	ss_bind_text(st, 1, hash);
-	if (ss_step(st) != STORE_ROW ||
+	if ((rc = ss_step(st)) != STORE_ROW) {
+		if (rc != STORE_DONE)
+			ok = -1;
+		goto out;
+	}
+	if (ss_bytes(st, 2) != SHA256_HEX_LEN ||
 	    !ct_equal(ss_text(st, 2), hash, SHA256_HEX_LEN) || !ss_is_null(st, 3))
 		goto out;
 	memset(p, 0, sizeof(*p));
@@ -592,7 +662,7 @@ verify_scim_token(struct request *req, const char *tok, size_t n,
 	ok = 1;
 out:
 	ss_reset(st);
-	if (ok)
+	if (ok == 1)
 		touch_last_used(sql_scim_touch, p->key_id, last, clock_now_ms());
 	return ok;
 }
@@ -631,7 +701,7 @@ verify_cookie(struct request *req, struct response *resp, struct principal *p)
 	char hash[SHA256_HEX_LEN + 1];
 	struct sstmt *st;
 	int64_t now = clock_now_ms(), last = 0;
-	int ok = 0;
+	int ok = 0, rc;
 
 	if (c == NULL)
 		return 0;
@@ -644,7 +714,7 @@ verify_cookie(struct request *req, struct response *resp, struct principal *p)
 	if (ensure_store() == -1 || (st = store_stmt(sql_cookie)) == NULL)
 		return -2;
 	ss_bind_text(st, 1, hash);
-	if (ss_step(st) == STORE_ROW && ss_is_null(st, 5) &&
+	if ((rc = ss_step(st)) == STORE_ROW && ss_is_null(st, 5) &&
 	    now < ss_int(st, 2) + cfg.session_max_age * 1000 &&
 	    now < ss_int(st, 3) + cfg.session_idle * 1000) {
 		memset(p, 0, sizeof(*p));
@@ -663,6 +733,10 @@ verify_cookie(struct request *req, struct response *resp, struct principal *p)
 		ok = 1;
 	}
 	ss_reset(st);
+	/* A store failure says nothing about the cookie: never log the
+	 * user out for it. */
+	if (rc != STORE_ROW && rc != STORE_DONE)
+		return -2;
 	if (ok) {
 		if (last < now - 60000 && !store_in_txn() &&
 		    (st = store_stmt(sql_cookie_touch)) != NULL &&
@@ -675,7 +749,7 @@ verify_cookie(struct request *req, struct response *resp, struct principal *p)
 		return 1;
 	}
 	/* §9.2: an invalid cookie is deleted server-side and cleared. */
-	if ((st = store_stmt(sql_cookie_delete)) != NULL &&
+	if (!store_in_txn() && (st = store_stmt(sql_cookie_delete)) != NULL &&
 	    store_begin_write() == STORE_OK) {
 		ss_bind_text(st, 1, hash);
 		if (ss_exec(st) != STORE_OK || store_commit() != STORE_OK)
@@ -770,7 +844,11 @@ requirements(struct request *req, struct response *resp,
 		auth_fail(req, resp, F2, 0, SC_ALL);
 		return 0;
 	}
-	if (pol->any_scope != 0) {
+	/* §5.3 self-refresh: the worker's own runtime JWT needs no scope
+	 * (it never holds worker:register, which the other credentials of
+	 * refresh-token need). */
+	if (pol->any_scope != 0 && !((pol->flags & AUTH_RUNTIME_GRACE) &&
+	    p->kind == CK_RUNTIME_JWT)) {
 		int ok = 0;
 
 		for (int s = 0; s < SC__COUNT && !ok; s++)
@@ -786,79 +864,73 @@ requirements(struct request *req, struct response *resp,
 	return 1;
 }
 
-/* Verifies one Bearer token under the policy's classification; on
- * failure renders it and returns 0. */
+/* Verifies one Bearer token under the policy's classification (§8, §1.1).
+ * 1 with *p built; 0 with the failure rendered; -1 store unavailable
+ * (nothing rendered). */
 static int
 resolve_token(struct request *req, struct response *resp,
     const struct auth_policy *pol, const char *tok, size_t n,
     struct principal *p)
 {
-	enum auth_fail f;
+	enum auth_fail f = U1;
 	int r;
 
 	if (pol->mode == AUTH_SCIM) {
 		r = verify_scim_token(req, tok, n, p);
-		if (r == 1)
-			return 1;
-		if (r == -1)
-			goto unavailable;
-		scim_fail(resp, 1);
-		return 0;
+		if (r == 0)
+			scim_fail(resp, 1);
+		return r;
 	}
-	/* §8 step 2: the legacy key is tested before any lookup. */
-	if (pol->mode == AUTH_WORKER && is_legacy_key(tok, n)) {
-		legacy_principal(req, p);
+	/* §8 step 2: the legacy key is tested before any lookup.  It is
+	 * accepted only on the worker-protocol routes; elsewhere, the
+	 * daemon-credential routes included, it is U1 whatever its shape
+	 * (§7, §8). */
+	if (is_legacy_key(tok, n)) {
+		if (pol->mode != AUTH_WORKER)
+			goto reject;
+		if ((r = legacy_principal(req, p)) != 1)
+			goto verdict;
 		http_set_header(resp, "Deprecation", "true");
 		return 1;
 	}
 	if (n >= 9 && memcmp(tok, "rsk_live_", 9) == 0) {
 		r = verify_api_key(req, tok, n, p);
-		if (r == -1)
-			goto unavailable;
-		if (r == 0) {
-			auth_fail(req, resp, U1, 1, 0);
-			return 0;
-		}
-		return 1;
+		goto verdict;
 	}
 	if (n >= 9 && memcmp(tok, "rsp_live_", 9) == 0 && pol->mode == AUTH_WORKER) {
 		r = verify_registration_token(req, tok, n, p);
-		if (r == -1)
-			goto unavailable;
-		if (r == 0) {
-			auth_fail(req, resp, U1, 1, 0);
-			return 0;
-		}
-		return 1;
+		goto verdict;
 	}
 	if (n >= 5 && memcmp(tok, "stub.", 5) == 0 && pol->mode == AUTH_WORKER) {
-		auth_fail(req, resp, U3, 1, 0);
-		return 0;
+		f = U3;
+		goto reject;
 	}
 	if (is_jwt_shaped(tok, n)) {
 		int at = jwt_is_at_jwt(tok, n);
 
 		if (at && (pol->mode == AUTH_WORKER ||
 		    (pol->mode == AUTH_BEARER_OR_COOKIE &&
-		    (pol->flags & AUTH_ALLOW_M2M)))) {
-			f = verify_m2m_jwt(req, tok, n, p);
-		} else if (!at && (pol->mode == AUTH_WORKER ||
+		    (pol->flags & AUTH_ALLOW_M2M))))
+			r = verify_m2m_jwt(req, tok, n, p, &f);
+		else if (!at && (pol->mode == AUTH_WORKER ||
 		    pol->mode == AUTH_DAEMON_CREDS ||
-		    (pol->flags & AUTH_ALLOW_RUNTIME))) {
-			f = verify_runtime_jwt(req, tok, n,
-			    (pol->flags & AUTH_RUNTIME_GRACE) ? cfg.worker_ttl : 0, p);
-		} else
+		    (pol->flags & AUTH_ALLOW_RUNTIME)))
+			r = verify_runtime_jwt(req, tok, n,
+			    (pol->flags & AUTH_RUNTIME_GRACE) ? cfg.worker_ttl : 0,
+			    p, &f);
+		else {
+			/* §1.1: a JWT of a kind the route does not take. */
 			f = U5;
-		if ((int)f == -1)
-			return 1;
-		auth_fail(req, resp, f, 1, 0);
-		return 0;
+			r = 0;
+		}
+		goto verdict;
 	}
-	auth_fail(req, resp, U1, 1, 0);
-	return 0;
-unavailable:
-	http_set_header(resp, "Retry-After", "1");
-	http_error(resp, 503, "Store unavailable");
+	goto reject;
+verdict:
+	if (r != 0)
+		return r;
+reject:
+	auth_fail(req, resp, f, 1, 0);
 	return 0;
 }
 
@@ -867,8 +939,13 @@ auth_resolve_token(struct request *req, struct response *resp,
     const struct auth_policy *pol, const char *tok, size_t n)
 {
 	struct principal *p = arena_alloc(req->arena, sizeof(*p));
+	int r = resolve_token(req, resp, pol, tok, n, p);
 
-	if (!resolve_token(req, resp, pol, tok, n, p))
+	if (r == -1) {
+		store_unavailable(pol, resp);
+		return 0;
+	}
+	if (r == 0)
 		return 0;
 	return requirements(req, resp, pol, p);
 }
@@ -887,10 +964,11 @@ auth_resolve(struct request *req, struct response *resp,
 		if (b == 1)
 			return auth_resolve_token(req, resp, pol, tok, n);
 		if (b == -1) {
+			/* Present but malformed: U1 (§1.1), never the cookie. */
 			if (pol->mode == AUTH_SCIM)
-				scim_fail(resp, 0);
+				scim_fail(resp, bearer_presented(req));
 			else
-				auth_fail(req, resp, U1, 0, 0);
+				auth_fail(req, resp, U1, bearer_presented(req), 0);
 			return 0;
 		}
 		/* No Authorization header. */
@@ -908,8 +986,7 @@ auth_resolve(struct request *req, struct response *resp,
 	if (c == 1)
 		return requirements(req, resp, pol, p);
 	if (c == -2) {
-		http_set_header(resp, "Retry-After", "1");
-		http_error(resp, 503, "Store unavailable");
+		store_unavailable(pol, resp);
 		return 0;
 	}
 	if (pol->mode == AUTH_COOKIE_ONLY)

@@ -83,7 +83,8 @@ enum auth_mode {
 #define AUTH_NEED_ORG         0x08   /* cookie without active org → F6 */
 #define AUTH_NEED_SYSTEM      0x10   /* F5 unless the principal is system */
 #define AUTH_ONBOARDING       0x20   /* worker register: cookie when no Bearer */
-#define AUTH_RUNTIME_GRACE    0x40   /* refresh-token: expired own JWT accepted */
+#define AUTH_RUNTIME_GRACE    0x40   /* refresh-token: own JWT accepted until
+                                        exp + WORKER_TTL, with no scope check */
 #define AUTH_ALLOW_RUNTIME    0x80   /* AUTH_BEARER_OR_COOKIE: runtime JWT too */
 
 struct auth_policy {
@@ -95,8 +96,9 @@ struct auth_policy {
 
 /* Resolves the caller of req under policy.  On success sets
  * req->principal and returns 1.  Otherwise writes the 401/403 (with
- * WWW-Authenticate, Set-Cookie clearing, Deprecation as §1.2/§7/§9 say)
- * into resp and returns 0. */
+ * WWW-Authenticate, Set-Cookie clearing, Deprecation as §1.2/§7/§9 say),
+ * or a 503 with Retry-After when the store fails, into resp and returns 0.
+ * The legacy key is accepted only under AUTH_WORKER (elsewhere U1). */
 int auth_resolve(struct request *req, struct response *resp,
                  const struct auth_policy *policy);
 
