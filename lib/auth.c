@@ -977,6 +977,7 @@ auth_resolve(struct request *req, struct response *resp,
 			return 0;
 		}
 		if (pol->mode == AUTH_DAEMON_CREDS ||
+		    (pol->flags & AUTH_NO_COOKIE) ||
 		    (pol->mode == AUTH_WORKER && !(pol->flags & AUTH_ONBOARDING))) {
 			auth_fail(req, resp, U1, 0, 0);
 			return 0;

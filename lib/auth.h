@@ -86,6 +86,7 @@ enum auth_mode {
 #define AUTH_RUNTIME_GRACE    0x40   /* refresh-token: own JWT accepted until
                                         exp + WORKER_TTL, with no scope check */
 #define AUTH_ALLOW_RUNTIME    0x80   /* AUTH_BEARER_OR_COOKIE: runtime JWT too */
+#define AUTH_NO_COOKIE        0x100  /* Bearer only (MCP): no credential → U1 */
 
 struct auth_policy {
 	enum auth_mode mode;

@@ -149,12 +149,23 @@ struct row {
 #define P_DAEMON { AUTH_DAEMON_CREDS, 0, SCOPE(SC_WORKER_SESSION), \
 	SC_WORKER_SESSION }
 #define P_SCIM { AUTH_SCIM, 0, 0, SC_ALL }
+/* MCP: Bearer (K, J) only, never the cookie. */
+#define P_MCP { AUTH_BEARER_OR_COOKIE, AUTH_ALLOW_M2M | AUTH_NO_COOKIE, \
+	SCOPE(SC_WORKER_SESSION) | SCOPE(SC_SESSIONS_WRITE) | \
+	SCOPE(SC_SESSIONS_READ), SC_WORKER_SESSION }
 
 #define ORIGIN_OK "https://rensei.example.com"
 
 static const struct row rows[] = {
 	/* ------------- AUTH_BEARER_OR_COOKIE: no credential, API keys (K) */
 	{ "boc: no credential -> U6", P_CONSOLE, .method = "GET", FAIL(B_U6) },
+	{ "mcp: no credential -> U1", P_MCP, .method = "POST", FAIL(B_U1) },
+	{ "mcp: cookie only -> U1 (cookie never read)", P_MCP, .method = "POST",
+	  .cookie = "$C_OWNER", .origin = ORIGIN_OK, FAIL(B_U1) },
+	{ "mcp: org-wide * key -> ok", P_MCP, .method = "POST",
+	  .authz = "Bearer $K_ORG",
+	  OK(PT_API_KEY, CK_API_KEY, "$ORG_A", ROLE_OWNER, STAR, 0, "$K_ORG_ID"),
+	  .key_type = "user" },
 	{ "boc: org-wide * key of owner -> api_key, owner, org A", P_CONSOLE,
 	  .authz = "Bearer $K_ORG",
 	  OK(PT_API_KEY, CK_API_KEY, "$ORG_A", ROLE_OWNER, STAR, 0, "$K_ORG_ID"),
