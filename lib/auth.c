@@ -145,26 +145,13 @@ auth_fail(struct request *req, struct response *resp, enum auth_fail f,
 		http_error(resp, failures[f].status, failures[f].message);
 }
 
-/* SCIM routes answer in SCIM's own error format, members in the order of
- * 10-scim.md §4 (schemas, status, detail). */
-static void
-scim_error(struct response *resp, int status, const char *detail)
-{
-	buf_reset(&resp->body);
-	buf_printf(&resp->body, "{\"schemas\":[\"urn:ietf:params:scim:api:"
-	    "messages:2.0:Error\"],\"status\":\"%d\",\"detail\":\"%s\"}",
-	    status, detail);
-	resp->status = status;
-	resp->content_type = "application/scim+json";
-}
-
 static void
 scim_fail(struct response *resp, int bearer_rejected)
 {
 	http_set_header(resp, "WWW-Authenticate", bearer_rejected ?
 	    "Bearer realm=\"rensei\", error=\"invalid_token\"" :
 	    "Bearer realm=\"rensei\"");
-	scim_error(resp, 401, "Invalid or missing SCIM token");
+	http_error_scim(resp, 401, NULL, "Invalid or missing SCIM token");
 }
 
 /* 00-overview.md §3: 503 when the store is unavailable (never a 401 that
@@ -174,7 +161,7 @@ store_unavailable(const struct auth_policy *pol, struct response *resp)
 {
 	http_set_header(resp, "Retry-After", "1");
 	if (pol->mode == AUTH_SCIM)
-		scim_error(resp, 503, "Store unavailable");
+		http_error_scim(resp, 503, NULL, "Store unavailable");
 	else
 		http_error(resp, 503, "Store unavailable");
 }

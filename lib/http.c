@@ -327,6 +327,67 @@ http_error(struct response *resp, int status, const char *message)
 	http_error_code(resp, status, message, NULL);
 }
 
+void
+http_error_oauth(struct response *resp, int status, const char *error,
+    const char *description)
+{
+	struct jw w;
+
+	buf_reset(&resp->body);
+	jw_init(&w, &resp->body);
+	jw_obj_open(&w);
+	jw_kstr(&w, "error", error);
+	if (description != NULL)
+		jw_kstr(&w, "error_description", description);
+	jw_obj_close(&w);
+	resp->status = status;
+}
+
+void
+http_error_scim(struct response *resp, int status, const char *scim_type,
+    const char *detail)
+{
+	char code[16];
+	struct jw w;
+
+	snprintf(code, sizeof(code), "%d", status);
+	buf_reset(&resp->body);
+	jw_init(&w, &resp->body);
+	jw_obj_open(&w);
+	jw_key(&w, "schemas");
+	jw_arr_open(&w);
+	jw_str(&w, "urn:ietf:params:scim:api:messages:2.0:Error");
+	jw_arr_close(&w);
+	jw_kstr(&w, "status", code);
+	if (scim_type != NULL)
+		jw_kstr(&w, "scimType", scim_type);
+	jw_kstr(&w, "detail", detail);
+	jw_obj_close(&w);
+	resp->status = status;
+	resp->content_type = "application/scim+json";
+}
+
+void
+http_error_jsonrpc(struct response *resp, const char *id_json, int code,
+    const char *message)
+{
+	struct jw w;
+
+	buf_reset(&resp->body);
+	jw_init(&w, &resp->body);
+	jw_obj_open(&w);
+	jw_kstr(&w, "jsonrpc", "2.0");
+	jw_key(&w, "id");
+	jw_raw(&w, id_json ? id_json : "null", strlen(id_json ? id_json : "null"));
+	jw_key(&w, "error");
+	jw_obj_open(&w);
+	jw_kint(&w, "code", code);
+	jw_kstr(&w, "message", message);
+	jw_obj_close(&w);
+	jw_obj_close(&w);
+	resp->status = 200;
+}
+
 static int
 put_head(struct request *req, struct response *resp, const char *ctype,
     int with_length)

@@ -84,6 +84,17 @@ void http_error(struct response *resp, int status, const char *message);
 /* Same with a machine code member. */
 void http_error_code(struct response *resp, int status, const char *message,
                      const char *code);
+/* The protocol envelopes (00-overview.md §3): OAuth (RFC 6749 §5.2,
+ * {"error","error_description"}), SCIM (10-scim.md §4; scim_type may be
+ * NULL; Content-Type application/scim+json) and JSON-RPC 2.0 (HTTP 200;
+ * id_json is the request id as JSON text, "null" when unknown). */
+void http_error_oauth(struct response *resp, int status, const char *error,
+                      const char *description);
+void http_error_scim(struct response *resp, int status, const char *scim_type,
+                     const char *detail);
+void http_error_jsonrpc(struct response *resp, const char *id_json, int code,
+                        const char *message);
+
 /* Writes the response to the client (HEAD: without the body). */
 int  http_send(struct request *req, struct response *resp);
 

@@ -576,6 +576,43 @@ error_code_null_code_omitted(void **state)
 }
 
 static void
+oauth_error_envelope(void **state)
+{
+	http_error_oauth(&fx->resp, 401, "invalid_client",
+	    "Client authentication failed");
+	assert_int_equal(fx->resp.status, 401);
+	assert_string_equal(body_str(), "{\"error\":\"invalid_client\","
+	    "\"error_description\":\"Client authentication failed\"}");
+}
+
+static void
+scim_error_envelope_with_and_without_type(void **state)
+{
+	http_error_scim(&fx->resp, 409, "uniqueness", "userName taken");
+	assert_int_equal(fx->resp.status, 409);
+	assert_string_equal(fx->resp.content_type, "application/scim+json");
+	assert_string_equal(body_str(), "{\"schemas\":[\"urn:ietf:params:scim:"
+	    "api:messages:2.0:Error\"],\"status\":\"409\",\"scimType\":"
+	    "\"uniqueness\",\"detail\":\"userName taken\"}");
+	http_error_scim(&fx->resp, 404, NULL, "Resource not found");
+	assert_string_equal(body_str(), "{\"schemas\":[\"urn:ietf:params:scim:"
+	    "api:messages:2.0:Error\"],\"status\":\"404\",\"detail\":"
+	    "\"Resource not found\"}");
+}
+
+static void
+jsonrpc_error_envelope_is_http_200(void **state)
+{
+	http_error_jsonrpc(&fx->resp, "\"1\"", -32602, "Invalid params");
+	assert_int_equal(fx->resp.status, 200);
+	assert_string_equal(body_str(), "{\"jsonrpc\":\"2.0\",\"id\":\"1\","
+	    "\"error\":{\"code\":-32602,\"message\":\"Invalid params\"}}");
+	http_error_jsonrpc(&fx->resp, NULL, -32700, "Parse error");
+	assert_string_equal(body_str(), "{\"jsonrpc\":\"2.0\",\"id\":null,"
+	    "\"error\":{\"code\":-32700,\"message\":\"Parse error\"}}");
+}
+
+static void
 error_replaces_earlier_body(void **state)
 {
 	buf_puts(&fx->resp.body, "{\"partial\":");
@@ -898,6 +935,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(reason_phrases_match_spec),
+		T(oauth_error_envelope),
+		T(scim_error_envelope_with_and_without_type),
+		T(jsonrpc_error_envelope_is_http_200),
 		T(reason_of_unknown_status),
 		T(request_init_splits_path_and_query),
 		T(request_init_defaults),
