@@ -76,36 +76,54 @@ key_mint(struct arena *a, const struct actor *who, const struct key_mint *m,
 	struct json_object *pl;
 
 	err->message = NULL;
-	if (m->name == NULL || *m->name == '\0' || strlen(m->name) > 100) {
-		err->message = "name is required";
+	if (dom_check_name(a, m->name, 100, err) != DOM_OK)
 		return DOM_INVALID;
-	}
-	for (int i = 0; i < m->nscopes; i++) {
-		if (scope_parse(m->scopes[i], strlen(m->scopes[i])) < 0) {
-			err->message = arena_printf(a, "Unknown scope: %s", m->scopes[i]);
-			return DOM_INVALID;
-		}
-		if (m->org_id != NULL && strcmp(m->scopes[i], "system") == 0) {
-			err->message = "Scope 'system' cannot be minted";
-			return DOM_INVALID;
-		}
-		if (m->project_ids != NULL && (strcmp(m->scopes[i], "*") == 0 ||
-		    strcmp(m->scopes[i], "org_keys:write") == 0)) {
-			err->message = arena_printf(a, "Scope '%s' requires "
-			    "projects \"all\"", m->scopes[i]);
-			return DOM_INVALID;
-		}
-		if (strcmp(m->key_type, "worker_registration") == 0 &&
-		    strncmp(m->scopes[i], "worker:", 7) != 0) {
-			err->message = "worker_registration keys may hold only "
-			    "worker:* scopes";
-			return DOM_INVALID;
-		}
+	if (m->key_type == NULL || (strcmp(m->key_type, "user") != 0 &&
+	    strcmp(m->key_type, "worker_registration") != 0)) {
+		err->message = "keyType must be one of: user, worker_registration";
+		return DOM_INVALID;
 	}
 	if (m->nscopes == 0) {
 		err->message = "scopes must be a non-empty array";
 		return DOM_INVALID;
 	}
+	if (m->project_ids != NULL && (m->nprojects < 1 || m->nprojects > 100)) {
+		err->message = "projects must be \"all\" or a list of 1-100 project ids";
+		return DOM_INVALID;
+	}
+	for (int i = 0; i < m->nscopes; i++)
+		if (scope_parse(m->scopes[i], strlen(m->scopes[i])) < 0) {
+			err->message = arena_printf(a, "Unknown scope: %s", m->scopes[i]);
+			return DOM_INVALID;
+		}
+	/* 01-auth.md §4.6: a system key holds exactly ["system"]. */
+	if (m->org_id == NULL && (m->nscopes != 1 ||
+	    strcmp(m->scopes[0], "system") != 0 || m->project_ids != NULL ||
+	    strcmp(m->key_type, "user") != 0)) {
+		err->message = "A system key holds exactly the scope 'system'";
+		return DOM_INVALID;
+	}
+	/* 04-console.md §3.3 "Rules, in order": each rule is checked over
+	 * every scope before the next rule. */
+	for (int i = 0; m->org_id != NULL && i < m->nscopes; i++)
+		if (strcmp(m->scopes[i], "system") == 0) {
+			err->message = "Scope 'system' cannot be minted";
+			return DOM_INVALID;
+		}
+	for (int i = 0; m->project_ids != NULL && i < m->nscopes; i++)
+		if (strcmp(m->scopes[i], "*") == 0 ||
+		    strcmp(m->scopes[i], "org_keys:write") == 0) {
+			err->message = arena_printf(a, "Scope '%s' requires "
+			    "projects \"all\"", m->scopes[i]);
+			return DOM_INVALID;
+		}
+	for (int i = 0; strcmp(m->key_type, "worker_registration") == 0 &&
+	    i < m->nscopes; i++)
+		if (strncmp(m->scopes[i], "worker:", 7) != 0) {
+			err->message = "worker_registration keys may hold only "
+			    "worker:* scopes";
+			return DOM_INVALID;
+		}
 	memset(out, 0, sizeof(*out));
 	out->id = dom_new_id(a, "key_");
 	new_secret(a, "rsk_live_", out, hash);
@@ -236,6 +254,11 @@ key_list(struct arena *a, const char *org_id, int include_revoked,
 
 /* ------------------------------------------------- registration tokens */
 
+/* 04-console.md §4.2: the fixed scopes of every registration token. */
+static const char *const regtoken_scopes[] = {
+	"worker:register", "worker:poll", "worker:heartbeat", "worker:session"
+};
+
 static const char sql_rtk_insert[] =
     "INSERT INTO registration_tokens (id, org_id, project_id, name,"
     " token_hash, token_prefix, created_by, created_at, expires_at)"
@@ -251,10 +274,8 @@ regtoken_mint(struct arena *a, const struct actor *who, const char *org_id,
 	struct json_object *pl;
 
 	err->message = NULL;
-	if (name == NULL || *name == '\0' || strlen(name) > 100) {
-		err->message = "name is required";
+	if (dom_check_name(a, name, 100, err) != DOM_OK)
 		return DOM_INVALID;
-	}
 	if (ttl_s < 300 || ttl_s > 31536000) {
 		err->message = "expiresIn must be an integer between 300 and 31536000";
 		return DOM_INVALID;
@@ -289,6 +310,117 @@ regtoken_mint(struct arena *a, const struct actor *who, const char *org_id,
 	return DOM_OK;
 }
 
+static const char sql_rtk_get[] =
+    "SELECT token_prefix, expires_at, revoked_at"
+    " FROM registration_tokens WHERE id = ?1 AND org_id = ?2"
+    " AND project_id IS ?3";
+static const char sql_rtk_revoke[] =
+    "UPDATE registration_tokens SET revoked_at = ?2 WHERE id = ?1"
+    " AND revoked_at IS NULL";
+static const char sql_rtk_list[] =
+    "SELECT id, org_id, project_id, name, token_prefix, created_by,"
+    " created_at, expires_at, last_used_at, revoked_at"
+    " FROM registration_tokens WHERE org_id = ?1 AND project_id IS ?2"
+    " AND (?3 OR revoked_at IS NULL) ORDER BY created_at, id";
+
+enum dom_rc
+regtoken_revoke(struct arena *a, const struct actor *who, const char *org_id,
+    const char *project_id, const char *token_id, struct dom_err *err)
+{
+	struct sstmt *st = store_stmt(sql_rtk_get);
+	struct json_object *pl;
+	const char *prefix = NULL;
+	int64_t expires_at = 0;
+	int rc, revoked = 0;
+
+	err->message = "Registration token not found";
+	if (st == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, token_id);
+	ss_bind_text(st, 2, org_id);
+	ss_bind_text(st, 3, project_id);
+	rc = ss_step(st);
+	if (rc == STORE_ROW) {
+		prefix = arena_strdup(a, ss_text(st, 0));
+		expires_at = ss_int(st, 1);
+		revoked = !ss_is_null(st, 2);
+	}
+	ss_reset(st);
+	if (rc != STORE_ROW)
+		return rc == STORE_DONE ? DOM_NOT_FOUND : DOM_STORE;
+	err->message = NULL;
+	if (revoked)
+		return DOM_OK;          /* repeating is a no-op, no second event */
+	if ((st = store_stmt(sql_rtk_revoke)) == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, token_id);
+	ss_bind_int(st, 2, clock_now_ms());
+	if (ss_exec(st) != STORE_OK)
+		return DOM_STORE;
+	pl = json_object_new_object();
+	json_object_object_add(pl, "tokenId", dom_jstr(token_id));
+	json_object_object_add(pl, "projectId", dom_jstr(project_id));
+	json_object_object_add(pl, "tokenPrefix", dom_jstr(prefix));
+	json_object_object_add(pl, "expiresAt", dom_jtime(expires_at));
+	if (dom_event(a, who, org_id, "runtime_token.revoked", "runtime_token",
+	    token_id, pl, NULL, NULL) == -1)
+		return DOM_STORE;
+	return DOM_OK;
+}
+
+enum dom_rc
+regtoken_list(struct arena *a, const char *org_id, const char *project_id,
+    int include_revoked, int (*fn)(const struct regtoken_info *, void *),
+    void *arg)
+{
+	struct sstmt *st = store_stmt(sql_rtk_list);
+	struct regtoken_info t;
+	int rc;
+
+	if (st == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, org_id);
+	ss_bind_text(st, 2, project_id);
+	ss_bind_int(st, 3, include_revoked);
+	while ((rc = ss_step(st)) == STORE_ROW) {
+		t.id = dom_col_text(a, st, 0);
+		t.org_id = dom_col_text(a, st, 1);
+		t.project_id = dom_col_text(a, st, 2);
+		t.name = dom_col_text(a, st, 3);
+		t.prefix = dom_col_text(a, st, 4);
+		t.created_by = dom_col_text(a, st, 5);
+		t.created_at = ss_int(st, 6);
+		t.expires_at = ss_int(st, 7);
+		t.last_used_at = dom_col_int(st, 8);
+		t.revoked_at = dom_col_int(st, 9);
+		if (fn(&t, arg) != 0)
+			break;
+	}
+	ss_reset(st);
+	return rc == STORE_ERROR || rc == STORE_BUSY ? DOM_STORE : DOM_OK;
+}
+
+void
+regtoken_render(struct jw *w, const struct regtoken_info *t)
+{
+	jw_obj_open(w);
+	jw_kstr(w, "id", t->id);
+	jw_kstr(w, "projectId", t->project_id);
+	jw_kstr(w, "name", t->name);
+	jw_kstr(w, "tokenPrefix", t->prefix);
+	jw_key(w, "scopes");
+	jw_arr_open(w);
+	for (int i = 0; i < 4; i++)
+		jw_str(w, regtoken_scopes[i]);
+	jw_arr_close(w);
+	jw_kstr(w, "createdBy", t->created_by);
+	dom_kput_time(w, "createdAt", t->created_at);
+	dom_kput_time(w, "expiresAt", t->expires_at);
+	dom_kput_time(w, "lastUsedAt", t->last_used_at);
+	dom_kput_time(w, "revokedAt", t->revoked_at);
+	jw_obj_close(w);
+}
+
 /* --------------------------------------------------------- M2M clients */
 
 static const char sql_m2m_insert[] =
@@ -314,10 +446,8 @@ m2m_create(struct arena *a, const struct actor *who, const char *org_id,
 	struct json_object *pl;
 
 	err->message = NULL;
-	if (name == NULL || *name == '\0' || strlen(name) > 100) {
-		err->message = "name is required";
+	if (dom_check_name(a, name, 100, err) != DOM_OK)
 		return DOM_INVALID;
-	}
 	if (nscopes == 0) {
 		err->message = "scopes must be a non-empty array";
 		return DOM_INVALID;
@@ -450,10 +580,8 @@ scim_token_create(struct arena *a, const struct actor *who, const char *org_id,
 	struct json_object *pl;
 
 	err->message = NULL;
-	if (name == NULL || *name == '\0' || strlen(name) > 100) {
-		err->message = "name is required";
+	if (dom_check_name(a, name, 100, err) != DOM_OK)
 		return DOM_INVALID;
-	}
 	memset(out, 0, sizeof(*out));
 	out->id = dom_new_id(a, "sct_");
 	new_secret(a, "scim_", out, hash);
@@ -478,6 +606,100 @@ scim_token_create(struct arena *a, const struct actor *who, const char *org_id,
 	    pl, NULL, NULL) == -1)
 		return DOM_STORE;
 	return DOM_OK;
+}
+
+static const char sql_scim_get[] =
+    "SELECT name, token_prefix, revoked_at FROM scim_tokens"
+    " WHERE id = ?1 AND org_id = ?2";
+static const char sql_scim_revoke[] =
+    "UPDATE scim_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
+static const char sql_scim_list[] =
+    "SELECT id, org_id, name, token_prefix, created_by, created_at,"
+    " last_used_at, revoked_at FROM scim_tokens WHERE org_id = ?1"
+    " ORDER BY created_at, id";
+
+enum dom_rc
+scim_token_revoke(struct arena *a, const struct actor *who, const char *org_id,
+    const char *token_id, struct dom_err *err)
+{
+	struct sstmt *st = store_stmt(sql_scim_get);
+	struct json_object *pl;
+	const char *name = NULL, *prefix = NULL;
+	int rc, revoked = 0;
+
+	err->message = "SCIM token not found";
+	if (st == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, token_id);
+	ss_bind_text(st, 2, org_id);
+	rc = ss_step(st);
+	if (rc == STORE_ROW) {
+		name = arena_strdup(a, ss_text(st, 0));
+		prefix = arena_strdup(a, ss_text(st, 1));
+		revoked = !ss_is_null(st, 2);
+	}
+	ss_reset(st);
+	if (rc != STORE_ROW)
+		return rc == STORE_DONE ? DOM_NOT_FOUND : DOM_STORE;
+	err->message = NULL;
+	if (revoked)
+		return DOM_OK;          /* repeating is a no-op, no second event */
+	if ((st = store_stmt(sql_scim_revoke)) == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, token_id);
+	ss_bind_int(st, 2, clock_now_ms());
+	if (ss_exec(st) != STORE_OK)
+		return DOM_STORE;
+	pl = json_object_new_object();
+	json_object_object_add(pl, "tokenId", dom_jstr(token_id));
+	json_object_object_add(pl, "tokenPrefix", dom_jstr(prefix));
+	json_object_object_add(pl, "name", dom_jstr(name));
+	if (dom_event(a, who, org_id, "scim_token.revoked", "scim_token",
+	    token_id, pl, NULL, NULL) == -1)
+		return DOM_STORE;
+	return DOM_OK;
+}
+
+enum dom_rc
+scim_token_list(struct arena *a, const char *org_id,
+    int (*fn)(const struct scim_token_info *, void *), void *arg)
+{
+	struct sstmt *st = store_stmt(sql_scim_list);
+	struct scim_token_info t;
+	int rc;
+
+	if (st == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, org_id);
+	while ((rc = ss_step(st)) == STORE_ROW) {
+		t.id = dom_col_text(a, st, 0);
+		t.org_id = dom_col_text(a, st, 1);
+		t.name = dom_col_text(a, st, 2);
+		t.prefix = dom_col_text(a, st, 3);
+		t.created_by = dom_col_text(a, st, 4);
+		t.created_at = ss_int(st, 5);
+		t.last_used_at = dom_col_int(st, 6);
+		t.revoked_at = dom_col_int(st, 7);
+		if (fn(&t, arg) != 0)
+			break;
+	}
+	ss_reset(st);
+	return rc == STORE_ERROR || rc == STORE_BUSY ? DOM_STORE : DOM_OK;
+}
+
+void
+scim_token_render(struct jw *w, const struct scim_token_info *t)
+{
+	jw_obj_open(w);
+	jw_kstr(w, "id", t->id);
+	jw_kstr(w, "orgId", t->org_id);
+	jw_kstr(w, "name", t->name);
+	jw_kstr(w, "tokenPrefix", t->prefix);
+	jw_kstr(w, "createdBy", t->created_by);
+	dom_kput_time(w, "createdAt", t->created_at);
+	dom_kput_time(w, "lastUsedAt", t->last_used_at);
+	dom_kput_time(w, "revokedAt", t->revoked_at);
+	jw_obj_close(w);
 }
 
 /* ------------------------------------------------------ credential store */
@@ -540,6 +762,15 @@ credential_env_valid(const char *e)
 			return 0;
 	}
 	return 1;
+}
+
+/* Equality of two nullable strings. */
+static int
+str_eq(const char *x, const char *y)
+{
+	if (x == NULL || y == NULL)
+		return x == y;
+	return strcmp(x, y) == 0;
 }
 
 static const char *
@@ -660,9 +891,13 @@ credential_put(struct arena *a, const struct actor *who, const char *org_id,
 	long slen;
 	int64_t now = clock_now_ms();
 	int found;
-	const char *desc;
+	const char *desc = NULL;
 
 	err->message = NULL;
+	if (project_id == NULL)
+		project_id = "";
+	if (env_name == NULL)
+		env_name = "";
 	if (!credential_name_valid(name)) {
 		err->message = "name must match ^[A-Za-z_][A-Za-z0-9_]{0,127}$";
 		return DOM_INVALID;
@@ -674,6 +909,11 @@ credential_put(struct arena *a, const struct actor *who, const char *org_id,
 	}
 	if (*env_name != '\0' && !credential_env_valid(env_name)) {
 		err->message = "envName must match ^[a-z0-9][a-z0-9_-]{0,47}$";
+		return DOM_INVALID;
+	}
+	if (*env_name != '\0' && *project_id == '\0') {
+		/* Environments exist only inside a project (§7.1 levels). */
+		err->message = "envName requires a project";
 		return DOM_INVALID;
 	}
 	if (value_len < 1 || value_len > 65536) {
@@ -711,17 +951,19 @@ credential_put(struct arena *a, const struct actor *who, const char *org_id,
 		ss_bind_int(st, 9, now);
 		if (ss_exec(st) != STORE_OK)
 			return DOM_STORE;
-		out->org_id = org_id;
-		out->project_id = project_id;
-		out->env_name = env_name;
-		out->name = name;
-		out->description = desc_clear ? NULL : description;
+		out->org_id = arena_strdup(a, org_id);
+		out->project_id = arena_strdup(a, project_id);
+		out->env_name = arena_strdup(a, env_name);
+		out->name = arena_strdup(a, name);
+		out->description = desc_clear || description == NULL ? NULL :
+		    arena_strdup(a, description);
 		out->version = 1;
-		out->created_by = out->updated_by = who->id;
+		out->created_by = out->updated_by = arena_strdup(a, who->id);
 		out->created_at = out->updated_at = now;
 		out->level = level_of(project_id, env_name);
 	} else {
-		desc = desc_clear ? NULL : description ? description : cur.description;
+		desc = desc_clear ? NULL : description ?
+		    arena_strdup(a, description) : cur.description;
 		if ((st = store_stmt(sql_cred_update)) == NULL)
 			return DOM_STORE;
 		ss_bind_text(st, 1, cur.id);
@@ -734,7 +976,7 @@ credential_put(struct arena *a, const struct actor *who, const char *org_id,
 		*out = cur;
 		out->description = desc;
 		out->version = cur.version + 1;
-		out->updated_by = who->id;
+		out->updated_by = arena_strdup(a, who->id);
 		out->updated_at = now;
 	}
 	sodium_memzero(sealed, (size_t)slen);
@@ -742,10 +984,11 @@ credential_put(struct arena *a, const struct actor *who, const char *org_id,
 		return DOM_STORE;
 	pl = cred_payload(out);
 	if (found) {
-		/* Every PUT stores a new value; description only when given. */
+		/* Every PUT stores a new value; the description is listed
+		 * only when it differs from the one it replaces. */
 		changed = json_object_new_array();
 		json_object_array_add(changed, json_object_new_string("value"));
-		if (description != NULL || desc_clear)
+		if (!str_eq(desc, cur.description))
 			json_object_array_add(changed,
 			    json_object_new_string("description"));
 		json_object_object_add(pl, "changed", changed);
@@ -766,6 +1009,10 @@ credential_delete(struct arena *a, const struct actor *who, const char *org_id,
 	int found;
 
 	err->message = "Credential not found";
+	if (project_id == NULL)
+		project_id = "";
+	if (env_name == NULL)
+		env_name = "";
 	if ((found = cred_find(a, org_id, project_id, env_name, name, &cur)) < 0)
 		return DOM_STORE;
 	if (!found)

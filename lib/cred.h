@@ -59,6 +59,26 @@ enum dom_rc regtoken_mint(struct arena *a, const struct actor *who,
                           int64_t ttl_s, struct minted *out,
                           struct dom_err *err) DOM_WUR;
 
+/* 04-console.md §4.2 revocation: sets revokedAt; repeating is a no-op
+ * without a second event; runtime_token.revoked.  project_id names the
+ * route's project; NULL means the org-wide tokens (projectId null) of the
+ * /api/org/{orgId}/runtime-tokens routes.  A token outside that scope is
+ * DOM_NOT_FOUND "Registration token not found". */
+enum dom_rc regtoken_revoke(struct arena *a, const struct actor *who,
+                            const char *org_id, const char *project_id,
+                            const char *token_id, struct dom_err *err) DOM_WUR;
+struct regtoken_info {
+	const char *id, *org_id, *project_id, *name, *prefix, *created_by;
+	int64_t created_at, expires_at, last_used_at, revoked_at;   /* 0 = null */
+};
+/* project_id as regtoken_revoke(); oldest first. */
+enum dom_rc regtoken_list(struct arena *a, const char *org_id,
+                          const char *project_id, int include_revoked,
+                          int (*fn)(const struct regtoken_info *, void *),
+                          void *arg) DOM_WUR;
+/* The list object of 04-console.md §4.2 (scopes are the fixed four). */
+void        regtoken_render(struct jw *w, const struct regtoken_info *t);
+
 /* M2M client (04-console.md §6): id m2m_ + 32 hex, secret m2ms_ + 64 hex. */
 enum dom_rc m2m_create(struct arena *a, const struct actor *who,
                        const char *org_id, const char *name,
@@ -80,6 +100,22 @@ enum dom_rc scim_token_create(struct arena *a, const struct actor *who,
                               const char *org_id, const char *name,
                               const char *created_by, struct minted *out,
                               struct dom_err *err) DOM_WUR;
+/* Sets revokedAt; idempotent (no second event); scim_token.revoked.
+ * Unknown or of another org: DOM_NOT_FOUND "SCIM token not found". */
+enum dom_rc scim_token_revoke(struct arena *a, const struct actor *who,
+                              const char *org_id, const char *token_id,
+                              struct dom_err *err) DOM_WUR;
+struct scim_token_info {
+	const char *id, *org_id, *name, *prefix, *created_by;
+	int64_t created_at, last_used_at, revoked_at;   /* 0 = null */
+};
+/* Every token of the org, revoked ones included, oldest first. */
+enum dom_rc scim_token_list(struct arena *a, const char *org_id,
+                            int (*fn)(const struct scim_token_info *, void *),
+                            void *arg) DOM_WUR;
+/* {id, orgId, name, tokenPrefix, createdBy, createdAt, lastUsedAt,
+ * revokedAt} of 04-console.md §6. */
+void        scim_token_render(struct jw *w, const struct scim_token_info *t);
 
 /* Credential store (02-worker-protocol.md §7.1). project_id "" / env ""
  * for the broader levels. */

@@ -5,11 +5,13 @@
 #ifndef RENSEI_EXTERN_H
 #define RENSEI_EXTERN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <json-c/json.h>
 
 #include "arena.h"
+#include "json.h"
 #include "store.h"
 #include "tenancy.h"
 
@@ -30,5 +32,11 @@ const char *dom_new_id(struct arena *a, const char *prefix);
 /* Nullable columns copied into the arena / read as 0. */
 const char *dom_col_text(struct arena *a, struct sstmt *st, int col);
 int64_t     dom_col_int(struct sstmt *st, int col);
+/* "name is required" for NULL or "", "name must be a string of 1-<max>
+ * characters" (bytes) when longer: DOM_INVALID with err set, else DOM_OK. */
+enum dom_rc dom_check_name(struct arena *a, const char *name, size_t max,
+                           struct dom_err *err);
+/* Writes key: ISO-8601 of a ms time, or null for 0. */
+void        dom_kput_time(struct jw *w, const char *key, int64_t ms);
 
 #endif
