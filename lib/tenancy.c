@@ -1266,7 +1266,12 @@ static const char sql_pm_insert[] =
 #define PROJECT_SELECT \
     "SELECT p.id, p.org_id, p.name, p.slug, p.is_default, p.sandbox_provider," \
     " p.team_id, t.slug, t.name, p.created_at, p.updated_at"
-#define PROJECT_FROM " FROM projects p LEFT JOIN teams t ON t.id = p.team_id"
+/* A soft-deleted team stays in projects.team_id but is shown as no team. */
+#define PROJECT_FROM " FROM projects p LEFT JOIN teams t ON t.id = p.team_id" \
+    " AND t.deleted_at IS NULL"
+#define LIVE_TEAM_MEMBER(user) \
+    " EXISTS (SELECT 1 FROM team_members tm JOIN teams lt ON lt.id = tm.team_id" \
+    " AND lt.deleted_at IS NULL WHERE tm.team_id = p.team_id AND tm.user_id = " user ")"
 static const char sql_project_get[] =
     PROJECT_SELECT PROJECT_FROM " WHERE p.org_id = ?1 AND (p.id = ?2 OR"
     " p.slug = ?2) AND p.deleted_at IS NULL";
@@ -1278,14 +1283,12 @@ static const char sql_project_list[] =
 static const char sql_projects_roles[] =
     PROJECT_SELECT ", (SELECT pm.role FROM project_members pm"
     " WHERE pm.project_id = p.id AND pm.user_id = ?2),"
-    " EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = p.team_id"
-    " AND tm.user_id = ?2)" PROJECT_FROM
+    LIVE_TEAM_MEMBER("?2") PROJECT_FROM
     " WHERE p.org_id = ?1 AND p.deleted_at IS NULL ORDER BY p.created_at, p.id";
 static const char sql_project_role[] =
     "SELECT (SELECT pm.role FROM project_members pm"
     " WHERE pm.project_id = p.id AND pm.user_id = ?3),"
-    " EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = p.team_id"
-    " AND tm.user_id = ?3)"
+    LIVE_TEAM_MEMBER("?3")
     " FROM projects p WHERE p.id = ?1 AND p.org_id = ?2 AND p.deleted_at IS NULL";
 
 static void
@@ -1298,7 +1301,7 @@ project_from_row(struct arena *a, struct sstmt *st, struct project *p)
 	p->slug = arena_strdup(a, ss_text(st, 3));
 	p->is_default = ss_int(st, 4) != 0;
 	p->sandbox_provider = arena_strdup(a, ss_text(st, 5));
-	if (!ss_is_null(st, 6)) {
+	if (!ss_is_null(st, 7)) {   /* live team only */
 		p->team_id = arena_strdup(a, ss_text(st, 6));
 		p->team_slug = arena_strdup(a, ss_text(st, 7));
 		p->team_name = arena_strdup(a, ss_text(st, 8));
@@ -1673,21 +1676,23 @@ project_member_render(struct jw *w, const struct project_member *m)
 
 /* --------------------------------------------------------------- teams */
 
-/* 10-scim.md §11 has teams soft-deleted (deleted_at, slug unique among
- * live rows); the 0001 schema has neither, so a team is deleted outright
- * and projects.team_id is cleared by its ON DELETE SET NULL. */
+/* Teams are soft-deleted (10-scim.md §11): the slug is unique among live
+ * teams, and projects keep their team_id but show no team. */
 static const char sql_team_insert[] =
     "INSERT INTO teams (id, org_id, name, slug, created_at, updated_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?5)";
 static const char sql_team_slug_taken[] =
-    "SELECT 1 FROM teams WHERE org_id = ?1 AND slug = ?2";
+    "SELECT 1 FROM teams WHERE org_id = ?1 AND slug = ?2"
+    " AND deleted_at IS NULL";
 static const char sql_team_get[] =
     "SELECT id, org_id, name, slug, created_at, updated_at FROM teams"
-    " WHERE id = ?1 AND org_id = ?2";
+    " WHERE id = ?1 AND org_id = ?2 AND deleted_at IS NULL";
 static const char sql_team_rename[] =
-    "UPDATE teams SET name = ?3, updated_at = ?4 WHERE id = ?1 AND org_id = ?2";
+    "UPDATE teams SET name = ?3, updated_at = ?4 WHERE id = ?1 AND org_id = ?2"
+    " AND deleted_at IS NULL";
 static const char sql_team_delete[] =
-    "DELETE FROM teams WHERE id = ?1 AND org_id = ?2";
+    "UPDATE teams SET deleted_at = ?3, updated_at = ?3 WHERE id = ?1"
+    " AND org_id = ?2 AND deleted_at IS NULL";
 static const char sql_team_member_add[] =
     "INSERT OR IGNORE INTO team_members (team_id, user_id, added_at)"
     " VALUES (?1, ?2, ?3)";
@@ -1822,7 +1827,7 @@ team_delete(struct arena *a, const char *org_id, const char *team_id,
 	err->message = NULL;
 	if ((rc = team_check(a, org_id, team_id, err)) != DOM_OK)
 		return rc;
-	return exec2(sql_team_delete, team_id, org_id, 0) == 0 ?
+	return exec2(sql_team_delete, team_id, org_id, clock_now_ms()) == 0 ?
 	    DOM_OK : DOM_STORE;
 }
 

@@ -48,8 +48,9 @@ CREATE TABLE teams (
 	external_id  TEXT,
 	created_at   INTEGER NOT NULL,
 	updated_at   INTEGER NOT NULL,
-	UNIQUE (org_id, slug)
+	deleted_at   INTEGER                 -- soft delete (10-scim.md §11)
 ) STRICT;
+CREATE UNIQUE INDEX teams_live_slug ON teams(org_id, slug) WHERE deleted_at IS NULL;
 
 CREATE TABLE team_members (
 	team_id   TEXT NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
@@ -109,6 +110,7 @@ CREATE TABLE invites (
 	revoked_at   INTEGER
 ) STRICT;
 CREATE INDEX invites_org ON invites(org_id, created_at);
+CREATE INDEX invites_email ON invites(org_id, email);
 
 CREATE TABLE api_keys (
 	id            TEXT PRIMARY KEY,

@@ -1459,8 +1459,10 @@ team_rename_keeps_slug(void **state)
 	assert_string_equal(E.message, "Team not found");
 }
 
+/* 10-scim.md §11: a deleted team keeps its rows, projects keep team_id,
+ * but the team is shown nowhere, implies no role, and frees its slug. */
 static void
-team_delete_clears_project_team(void **state)
+team_delete_is_soft_and_hides_the_team(void **state)
 {
 	struct project defp;
 	struct org o = mk_org("acme", NULL, &defp);
@@ -1475,11 +1477,17 @@ team_delete_clears_project_team(void **state)
 	ss_bind_text(st, 1, defp.id);
 	ss_bind_text(st, 2, t.id);
 	assert_int_equal(ss_exec(st), STORE_OK);
+	assert_int_equal(project_role(o.id, defp.id, u, ROLE_MEMBER), ROLE_MEMBER);
 	assert_int_equal(team_delete(&A, o.id, t.id, &E), DOM_OK);
 	assert_int_equal(team_get(&A, o.id, t.id, &got), DOM_NOT_FOUND);
-	assert_null(q_text(sql_project_team_get, defp.id, NULL));
-	assert_int_equal(q_int(sql_team_member_count, t.id, NULL), 0);
+	assert_string_equal(q_text(sql_project_team_get, defp.id, NULL), t.id);
+	assert_int_equal(project_get(&A, o.id, defp.id, &defp), DOM_OK);
+	assert_null(defp.team_id);
+	assert_int_equal(project_role(o.id, defp.id, u, ROLE_MEMBER), ROLE_NONE);
+	assert_int_equal(q_int(sql_team_member_count, t.id, NULL), 1);
 	assert_int_equal(team_delete(&A, o.id, t.id, &E), DOM_NOT_FOUND);
+	assert_int_equal(team_create(&A, o.id, "Core", &got, &E), DOM_OK);
+	assert_string_equal(got.slug, t.slug);
 }
 
 static void
@@ -1681,7 +1689,7 @@ main(void)
 		T(project_member_list_is_oldest_first),
 		T(team_create_derives_slug_and_suffixes_collisions),
 		T(team_rename_keeps_slug),
-		T(team_delete_clears_project_team),
+		T(team_delete_is_soft_and_hides_the_team),
 		T(team_member_add_needs_org_member_and_is_idempotent),
 		T(project_role_effective_follows_the_roles_table),
 		T(project_role_reads_membership_team_and_org_role),
