@@ -1,0 +1,429 @@
+#!/usr/bin/env bash
+# render.sh: turn an nginx template (rensei.conf.in, rensei-prod.conf.in) into a
+# final config.
+#
+#   nginx/render.sh [options] TEMPLATE OUTPUT
+#
+# Besides OUTPUT it writes, into OUTPUT's directory:
+#   rensei-http.conf     http context: log format, rate-limit zones, maps
+#   rensei-server.conf   server context: limits, timeouts, error pages, and one
+#                        location per route prefix (spec 00-overview.md §1)
+#   rensei-errors.conf   a copy of nginx/errors.conf (included by the above)
+#   fastcgi_params       a copy of nginx's own, when the directory has none
+#                        (a relative `include fastcgi_params` resolves against
+#                        the directory of the main config given with -c)
+# Both templates include the first two, so the dev and the production variant
+# share every zone, location and error page and cannot drift apart.
+#
+# Options (defaults suit a production install):
+#   --port N            listen port of the dev variant (8080)
+#   --listen ADDR       listen address of the dev variant (127.0.0.1)
+#   --prefix DIR        nginx prefix: pid file and temp dirs (/var/lib/rensei-nginx)
+#   --log-dir DIR       access and error logs (/var/log/nginx)
+#   --run-dir DIR       responder sockets, <group>.sock (/run/rensei)
+#   --server-name NAME  production server_name (rensei.example.com)
+#   --tls-cert FILE     (/etc/ssl/rensei/fullchain.pem)
+#   --tls-key FILE      (/etc/ssl/rensei/privkey.pem)
+#   --user USER         emit `user USER;` (dev: see below)
+#   --bin-dir DIR       a group is served when DIR/<its binary> is executable
+#   --groups LIST       comma-separated groups to serve instead ("all", "none")
+#   --list-groups       print "group binary [argument]" per group and exit
+# With neither --bin-dir nor --groups every group is served.
+#
+# A group that is not served is answered by nginx itself with 503
+# {"error":"Service Unavailable","message":"Route group not available"}, after
+# the location's rate limits (so limits behave the same before and after a
+# responder lands).
+#
+# The `user` directive: nginx only honours it when started as root. The dev
+# stack passes --user root when it runs as root, because its sockets live in a
+# run dir beside a 0700 data dir that only the invoking user can reach; as any
+# other user nothing is emitted and the workers run as that user.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# group → responder binary (00-overview.md §1; workers-streams is
+# `rensei-workers --streams`, 02-worker-protocol.md §7.4).
+ALL_GROUPS="public console workers workers-streams daemon oauth webhooks a2a mcp audit discovery scim admin health"
+binary_of() {
+	case $1 in
+	admin) echo rensei-admin-api ;;
+	workers-streams) echo rensei-workers ;;
+	*) echo "rensei-$1" ;;
+	esac
+}
+
+usage() {
+	sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+port=8080 listen=127.0.0.1 prefix=/var/lib/rensei-nginx log_dir=/var/log/nginx
+run_dir=/run/rensei server_name=rensei.example.com
+tls_cert=/etc/ssl/rensei/fullchain.pem tls_key=/etc/ssl/rensei/privkey.pem
+user='' bin_dir='' groups=''
+while [ $# -gt 0 ]; do
+	case $1 in
+	--port) port=${2:?}; shift 2 ;;
+	--listen) listen=${2:?}; shift 2 ;;
+	--prefix) prefix=${2:?}; shift 2 ;;
+	--log-dir) log_dir=${2:?}; shift 2 ;;
+	--run-dir) run_dir=${2:?}; shift 2 ;;
+	--server-name) server_name=${2:?}; shift 2 ;;
+	--tls-cert) tls_cert=${2:?}; shift 2 ;;
+	--tls-key) tls_key=${2:?}; shift 2 ;;
+	--user) user=${2:?}; shift 2 ;;
+	--bin-dir) bin_dir=${2:?}; shift 2 ;;
+	--groups) groups=${2?}; shift 2 ;;
+	--list-groups)
+		# For ./stack: one line per group, "group binary [argument]".
+		for g in $ALL_GROUPS; do
+			case $g in
+			workers-streams) echo "$g $(binary_of "$g") --streams" ;;
+			*) echo "$g $(binary_of "$g")" ;;
+			esac
+		done
+		exit 0
+		;;
+	-h | --help) usage ;;
+	--) shift; break ;;
+	-*) echo "render.sh: unknown option $1" >&2; usage ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 2 ] || usage
+template=$1 output=$2
+[ -f "$template" ] || { echo "render.sh: no template $template" >&2; exit 1; }
+case $port in '' | *[!0-9]*) echo "render.sh: bad port $port" >&2; exit 2 ;; esac
+
+out_dir=$(dirname "$output")
+mkdir -p "$out_dir"
+out_dir=$(cd "$out_dir" && pwd)
+
+# Which groups get a fastcgi_pass.
+declare -A served=()
+if [ -n "$groups" ]; then
+	case $groups in
+	all) for g in $ALL_GROUPS; do served[$g]=1; done ;;
+	none) ;;
+	*)
+		for g in ${groups//,/ }; do
+			case " $ALL_GROUPS " in *" $g "*) served[$g]=1 ;;
+			*) echo "render.sh: unknown group $g" >&2; exit 2 ;;
+			esac
+		done
+		;;
+	esac
+elif [ -n "$bin_dir" ]; then
+	for g in $ALL_GROUPS; do
+		[ -x "$bin_dir/$(binary_of "$g")" ] && served[$g]=1
+	done
+else
+	for g in $ALL_GROUPS; do served[$g]=1; done
+fi
+
+# ------------------------------------------------------------------ http context
+emit_http() {
+	cat <<'EOF'
+# rensei-http.conf: generated by nginx/render.sh; edit the script, not this file.
+# http context. Zone and map names carry a rensei_ prefix so the production
+# snippet can sit in a shared nginx without clashing.
+
+# Access log: one JSON object a line. $uri only, never $request or
+# $request_uri: query strings can carry sessionHash= (01-auth.md §1.2).
+# No Referer either, for the same reason.
+log_format rensei_json escape=json
+    '{"time":"$time_iso8601","requestId":"$request_id",'
+    '"remoteAddr":"$remote_addr","method":"$request_method","path":"$uri",'
+    '"status":$status,"bytes":$body_bytes_sent,"duration":$request_time,'
+    '"upstream":"$upstream_addr","upstreamStatus":"$upstream_status",'
+    '"upstreamTime":"$upstream_response_time","userAgent":"$http_user_agent"}';
+
+# Rate limits. Over a limit: 429 through errors.conf (Retry-After: 60).
+limit_req_status 429;
+# Rejections are logged at info, below the error_log level in use: nginx's
+# error log writes the whole request line, query string included.
+limit_req_log_level info;
+
+# 03-public.md §1.2: requests with neither an Authorization header nor the
+# rensei_session cookie count against the anonymous zone, the others against
+# the credentialed one; both keyed by client IP (an empty key is not counted).
+map "$http_authorization$cookie_rensei_session" $rensei_public_anon_key {
+    ""       $binary_remote_addr;
+    default  "";
+}
+map "$http_authorization$cookie_rensei_session" $rensei_public_cred_key {
+    ""       "";
+    default  $binary_remote_addr;
+}
+limit_req_zone $rensei_public_anon_key zone=rensei_public_anon:10m rate=60r/m;
+limit_req_zone $rensei_public_cred_key zone=rensei_public_cred:10m rate=600r/m;
+
+# 11-discovery-and-health.md §1: /.well-known/*, every request, whatever it carries.
+limit_req_zone $binary_remote_addr zone=rensei_anon_ip:10m rate=60r/m;
+
+# 01-auth.md §9.5: POST /api/auth/login, 10/min per IP.
+limit_req_zone $binary_remote_addr zone=rensei_login:10m rate=10r/m;
+
+# 05-oauth.md §4: token 10/min burst 5; introspect 60/min.
+limit_req_zone $binary_remote_addr zone=rensei_oauth_token:10m rate=10r/m;
+limit_req_zone $binary_remote_addr zone=rensei_oauth_introspect:10m rate=60r/m;
+
+# Per-path choices for the shared error pages (errors.conf).
+map $uri $rensei_cors {
+    ~^/\.well-known/   "*";
+    /api/health        "*";
+    default            "";
+}
+# The same for errors raised before the URI is parsed (400, 414, 494, 505:
+# errors.conf serves them from internal URI locations, where $uri is theirs).
+map $request_uri $rensei_cors_raw {
+    ~^/\.well-known/       "*";
+    ~^/api/health(\?|$)    "*";
+    default                "";
+}
+map $uri $rensei_allow {
+    ~^/\.well-known/   "GET, HEAD, OPTIONS";
+    /api/health        "GET, HEAD, OPTIONS";
+    default            "";
+}
+map $uri $rensei_413_body {
+    ~^/api/webhooks/   '{"error":"Payload Too Large","message":"Body exceeds 10 MiB","code":"payload_too_large"}';
+    default            '{"error":"Payload Too Large","message":"Request body too large"}';
+}
+map $rensei_unbuilt $rensei_503_body {
+    1                  '{"error":"Service Unavailable","message":"Route group not available"}';
+    default            '{"error":"Service Unavailable","message":"Service unavailable"}';
+}
+EOF
+}
+
+# ---------------------------------------------------------------- server context
+# The route table. One line per location:
+#   match  path  group  traits
+# group "-" means nginx answers itself (404 JSON). Traits add directives (see
+# trait_directives). Order does not matter to nginx (exact and ^~ matches win
+# over nothing else here), but it follows 00-overview.md §1 for the reader.
+ROUTES='
+=   /api/health                                 health           health
+^~  /api/public/                                public           public
+=   /api/auth/login                             console          login
+^~  /api/auth/                                  console          -
+=   /api/org                                    console          -
+^~  /api/org/                                   console          -
+=   /api/projects                               console          -
+^~  /api/projects/                              console          -
+=   /api/workflows                              console          -
+^~  /api/workflows/                             console          -
+=   /api/cli/whoami                             console          -
+=   /api/workers                                workers          -
+^~  /api/workers/                               workers          -
+=   /api/sessions                               workers          -
+^~  /api/sessions/                              workers          -
+=   /api/daemon/credentials/rotate-stream       workers-streams  stream
+^~  /api/daemon/                                workers          -
+^~  /v1/daemon/                                 daemon           -
+=   /api/oauth/token                            oauth            token
+=   /api/oauth/introspect                       oauth            introspect
+^~  /api/oauth/                                 oauth            -
+^~  /api/webhooks/                              webhooks         webhooks
+=   /api/a2a                                    a2a              a2a
+^~  /api/a2a/                                   a2a              a2a
+^~  /api/mcp/                                   mcp              -
+=   /api/audit                                  audit            -
+^~  /api/audit/                                 audit            -
+=   /.well-known/agent-card.json                discovery        anon_ip
+=   /.well-known/agent.json                     discovery        anon_ip
+^~  /.well-known/audit-keys/                    discovery        anon_ip
+=   /.well-known/audit-keys.json                discovery        anon_ip
+=   /.well-known/oauth-authorization-server     discovery        anon_ip
+=   /.well-known/jwks.json                      discovery        anon_ip
+^~  /.well-known/                               -                anon_ip
+^~  /api/scim/                                  scim             -
+^~  /api/admin/                                 admin            -
+'
+
+trait_directives() {
+	case $1 in
+	-) ;;
+	health)
+		# Probes come often and carry nothing worth keeping (11 §2 sketch).
+		echo "        access_log off;" ;;
+	public)
+		echo "        limit_req zone=rensei_public_anon burst=20 nodelay;"
+		echo "        limit_req zone=rensei_public_cred burst=100 nodelay;" ;;
+	login)
+		# 10/min per IP; the burst of 5 (spec silent) lets a person retype a
+		# password a few times without waiting.
+		echo "        limit_req zone=rensei_login burst=5 nodelay;" ;;
+	token)
+		echo "        limit_req zone=rensei_oauth_token burst=5 nodelay;" ;;
+	introspect)
+		# 60/min; the burst (spec silent) matches the other 60/min zones.
+		echo "        limit_req zone=rensei_oauth_introspect burst=20 nodelay;" ;;
+	anon_ip)
+		echo "        limit_req zone=rensei_anon_ip burst=20 nodelay;" ;;
+	webhooks)
+		# The responder answers its own 413 up to 10 MiB; above 11m nginx
+		# answers with the webhooks body ($rensei_413_body).
+		echo "        client_max_body_size 11m;"
+		echo "        fastcgi_read_timeout 15s;" ;;
+	a2a)
+		# SSE streams send a keepalive every 15 s (07-a2a.md §4); the
+		# responder disables buffering per response with X-Accel-Buffering.
+		echo "        fastcgi_read_timeout 60s;" ;;
+	stream)
+		# The credential rotate-stream holds its process and streams from the
+		# first byte (02-worker-protocol.md §7.4).
+		echo "        fastcgi_buffering off;"
+		echo "        fastcgi_read_timeout 60s;" ;;
+	*) echo "render.sh: unknown trait $1" >&2; return 1 ;;
+	esac
+}
+
+emit_server() {
+	cat <<EOF
+# rensei-server.conf: generated by nginx/render.sh; edit the script, not this file.
+# server context, shared by the dev and the production variant.
+
+server_tokens off;
+default_type application/json;
+types { }                       # nothing is served from disk: every body is JSON
+charset off;
+
+# Bodies: responders cap at 1 MiB (webhooks 10 MiB) and answer their own 413;
+# nginx's cap sits above so that answer gets through (00-overview.md §2).
+client_max_body_size 2m;
+client_body_buffer_size 128k;
+# A request line over 8 KiB → 414, a header line over 8 KiB → 400 (494).
+client_header_buffer_size 1k;
+large_client_header_buffers 4 8k;
+
+client_header_timeout 15s;
+client_body_timeout 30s;
+send_timeout 60s;
+keepalive_timeout 65s;
+reset_timedout_connection on;
+
+# FastCGI. libfcgi serves one connection per process: a kept connection would
+# pin a process while idle (00-overview.md §2).
+fastcgi_keep_conn off;
+fastcgi_connect_timeout 5s;
+fastcgi_send_timeout 60s;
+fastcgi_read_timeout 60s;
+fastcgi_buffer_size 16k;
+fastcgi_buffers 16 16k;
+# Responders' own 4xx/5xx pass through untouched.
+fastcgi_intercept_errors off;
+# fastcgi_ignore_headers is deliberately never set: X-Accel-Buffering: no from
+# a responder (SSE, audit export) must switch buffering off for that response.
+
+# Set by locations whose group is not built; read by errors.conf's 503 page.
+set \$rensei_unbuilt "";
+
+include $out_dir/rensei-errors.conf;
+
+EOF
+	local match path group traits n=0
+	declare -A exact=()
+	while read -r match path group traits; do
+		[ "$match" = = ] && exact[$path]=1
+	done <<<"$ROUTES"
+	while read -r match path group traits; do
+		[ -n "$match" ] || continue
+		n=$((n + 1))
+		# A "^~ /x/" location that passes to FastCGI makes nginx answer "/x"
+		# with an HTML 301 to "/x/"; an exact "/x" location prevents that.
+		if [ "$match" = "^~" ] && [ -z "${exact[${path%/}]:-}" ]; then
+			echo "    location = ${path%/} {"
+			trait_directives "$traits"
+			echo "        return 404;"
+			echo "    }"
+		fi
+		echo "    location $match $path {"
+		trait_directives "$traits"
+		if [ "$group" = - ]; then
+			# nginx's own 404 (11 §2: unmatched /.well-known/*), after the
+			# zone's limit: try_files runs after limit_req, return would not.
+			echo "        root $out_dir/nonexistent;"
+			echo "        try_files /.rensei-none =404;"
+		elif [ -n "${served[$group]:-}" ]; then
+			echo "        include fastcgi_params;"
+			echo "        fastcgi_param HTTP_PROXY \"\";"
+			echo "        fastcgi_param REQUEST_ID \$request_id;"
+			echo "        fastcgi_pass unix:$run_dir/$group.sock;"
+		else
+			echo "        # $(binary_of "$group") is not built: nginx answers 503 (errors.conf)."
+			echo "        set \$rensei_unbuilt 1;"
+			echo "        root $out_dir/nonexistent;"
+			echo "        try_files /.rensei-none =503;"
+		fi
+		echo "    }"
+	done <<<"$ROUTES"
+	cat <<'EOF'
+
+    # Every other path: 404 {"error":"Not Found","message":"Not found"}.
+    location / {
+        return 404;
+    }
+EOF
+	[ "$n" -gt 0 ]
+}
+
+# ---------------------------------------------------------------------- output
+tmp=$(mktemp "$out_dir/.render.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+
+emit_http >"$tmp" && mv "$tmp" "$out_dir/rensei-http.conf"
+emit_server | sed 's/^    //' >"$tmp" && mv "$tmp" "$out_dir/rensei-server.conf"
+cp "$here/errors.conf" "$tmp" && mv "$tmp" "$out_dir/rensei-errors.conf"
+
+if [ ! -e "$out_dir/fastcgi_params" ]; then
+	if [ -f /etc/nginx/fastcgi_params ]; then
+		cp /etc/nginx/fastcgi_params "$out_dir/fastcgi_params"
+	else
+		# nginx's stock list, for systems that ship none.
+		cat >"$out_dir/fastcgi_params" <<'EOF'
+fastcgi_param  QUERY_STRING       $query_string;
+fastcgi_param  REQUEST_METHOD     $request_method;
+fastcgi_param  CONTENT_TYPE       $content_type;
+fastcgi_param  CONTENT_LENGTH     $content_length;
+fastcgi_param  SCRIPT_NAME        $fastcgi_script_name;
+fastcgi_param  REQUEST_URI        $request_uri;
+fastcgi_param  DOCUMENT_URI       $document_uri;
+fastcgi_param  SERVER_PROTOCOL    $server_protocol;
+fastcgi_param  REQUEST_SCHEME     $scheme;
+fastcgi_param  HTTPS              $https if_not_empty;
+fastcgi_param  GATEWAY_INTERFACE  CGI/1.1;
+fastcgi_param  REMOTE_ADDR        $remote_addr;
+fastcgi_param  REMOTE_PORT        $remote_port;
+fastcgi_param  SERVER_ADDR        $server_addr;
+fastcgi_param  SERVER_PORT        $server_port;
+fastcgi_param  SERVER_NAME        $server_name;
+EOF
+	fi
+fi
+
+user_directive=
+[ -n "$user" ] && user_directive="user $user;"
+
+# Substitute @NAME@ placeholders; any left over is an error.
+esc() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }
+sed -e "s|@PORT@|$(esc "$port")|g" \
+	-e "s|@LISTEN@|$(esc "$listen")|g" \
+	-e "s|@PREFIX@|$(esc "$prefix")|g" \
+	-e "s|@LOG_DIR@|$(esc "$log_dir")|g" \
+	-e "s|@RUN_DIR@|$(esc "$run_dir")|g" \
+	-e "s|@CONF_DIR@|$(esc "$out_dir")|g" \
+	-e "s|@SERVER_NAME@|$(esc "$server_name")|g" \
+	-e "s|@TLS_CERT@|$(esc "$tls_cert")|g" \
+	-e "s|@TLS_KEY@|$(esc "$tls_key")|g" \
+	-e "s|@USER_DIRECTIVE@|$(esc "$user_directive")|g" \
+	"$template" >"$tmp"
+if left=$(grep -o '@[A-Z_]*@' "$tmp" | sort -u | tr '\n' ' ') && [ -n "$left" ]; then
+	echo "render.sh: $template: unknown placeholders: $left" >&2
+	exit 1
+fi
+mv "$tmp" "$output"
+trap - EXIT
