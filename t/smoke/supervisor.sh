@@ -89,8 +89,21 @@ has_two() { [ "$(t_children "$pid2" | wc -l)" -eq 2 ]; }
 t_ok "second instance has 2 workers" t_wait 5 has_two
 kids2=$(t_children "$pid2")
 
-t0=$(t_now_ms)
+# Drain: a request a worker has accepted but not finished when SIGTERM
+# arrives is still answered, and only then does the supervisor exit.
+drain=$T_TMP/drain
+mkdir -p "$drain"
+python3 "$T_ROOT/t/tools/fcgi-slow.py" "$run2/health.sock" "$drain" &
+client=$!
+t_ok "drain: a request is in flight" t_wait 5 test -f "$drain/connected"
 kill -TERM "$pid2"
+sleep 0.7
+t_ok "drain: supervisor still running while a request is in hand" t_alive "$pid2"
+touch "$drain/go"
+wait "$client" || true
+t_eq "drain: the request in hand is answered" "$(cat "$drain/response" 2>/dev/null)" "Status: 200 OK"
+
+t0=$(t_now_ms)
 ( sleep 10; kill -KILL "$pid2" 2>/dev/null ) &
 timer=$!
 rc=0
