@@ -204,7 +204,8 @@ put_value(struct buf *b, struct json_object *v, int depth)
 			m[i].val = val;
 			i++;
 		}
-		qsort(m, n, sizeof(*m), member_cmp);
+		if (n > 1)
+			qsort(m, n, sizeof(*m), member_cmp);
 		buf_putc(b, '{');
 		for (i = 0; i < n; i++) {
 			if (!key_ok(m[i].key))
