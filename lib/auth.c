@@ -834,8 +834,8 @@ requirements(struct request *req, struct response *resp,
 	/* §5.3 self-refresh: the worker's own runtime JWT needs no scope
 	 * (it never holds worker:register, which the other credentials of
 	 * refresh-token need). */
-	if (pol->any_scope != 0 && !((pol->flags & AUTH_RUNTIME_GRACE) &&
-	    p->kind == CK_RUNTIME_JWT)) {
+	if (pol->any_scope != 0 && !((pol->flags & (AUTH_RUNTIME_GRACE |
+	    AUTH_ANY_RUNTIME)) && p->kind == CK_RUNTIME_JWT)) {
 		int ok = 0;
 
 		for (int s = 0; s < SC__COUNT && !ok; s++)

@@ -87,6 +87,8 @@ enum auth_mode {
                                         exp + WORKER_TTL, with no scope check */
 #define AUTH_ALLOW_RUNTIME    0x80   /* AUTH_BEARER_OR_COOKIE: runtime JWT too */
 #define AUTH_NO_COOKIE        0x100  /* Bearer only (MCP): no credential → U1 */
+#define AUTH_ANY_RUNTIME      0x200  /* any runtime JWT passes the scope check
+                                        (DELETE /api/workers/{id}, 02 §3.3) */
 
 struct auth_policy {
 	enum auth_mode mode;

@@ -27,6 +27,7 @@
 #include <fcgiapp.h>
 
 #include "arena.h"
+#include "audit.h"
 #include "auth.h"
 #include "clock.h"
 #include "crypto.h"
@@ -36,7 +37,7 @@
 #include "server.h"
 #include "store.h"
 
-#define MAX_PROCS 64
+#define MAX_PROCS 257   /* RENSEI_CREDENTIAL_STREAMS (≤ 256) + 1 */
 #define STOP_GRACE_S 30
 
 static volatile sig_atomic_t got_term, got_hup, got_chld;
@@ -243,6 +244,8 @@ worker_loop(const struct responder *r, int lfd)
 		}
 		handle_one(r, &fr, &a, &resp);
 		FCGX_Finish_r(&fr);
+		if (r->after_request != NULL)
+			r->after_request();
 	}
 	store_close();
 	http_response_free(&resp);
@@ -389,6 +392,13 @@ server_main(const struct responder *r, int argc, char **argv)
 		log_error("server_main: secret: %s", err);
 		return EX_CONFIG;
 	}
+	/* Domain writes append audit events; the master key is loaded once,
+	 * before the fork, into memory every worker inherits. */
+	if (secret_get(SECRET_AUDIT_MASTER) != NULL &&
+	    audit_init(secret_get(SECRET_AUDIT_MASTER)->key) == -1) {
+		log_error("server_main: audit key initialisation failed");
+		return EX_CONFIG;
+	}
 	snprintf(db_path, sizeof(db_path), "%s/rensei.db", cfg.data_dir);
 	if (r->open_store) {
 		/* Refuse to start on an older schema (00-overview.md §2). */
@@ -399,6 +409,8 @@ server_main(const struct responder *r, int argc, char **argv)
 		store_close();
 	}
 	nprocs = r->procs ? r->procs : (int)cfg.procs[r->group];
+	if (r->procs_from_streams)
+		nprocs = (int)cfg.credential_streams + 1;
 	if (nprocs < 1 || nprocs > MAX_PROCS)
 		nprocs = 2;
 	snprintf(sock, sizeof(sock), "%s/%s.sock", cfg.run_dir, base);

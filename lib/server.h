@@ -31,6 +31,11 @@ struct responder {
 	void               (*worker_init)(void);   /* once per worker process */
 	/* After the handler, for every response (headers common to a group). */
 	void               (*finish)(struct request *, struct response *);
+	/* After the response went out (FCGX_Finish_r), before the next accept:
+	 * deferred work such as the cleanup a poll triggers (02 §6.9). */
+	void               (*after_request)(void);
+	/* Process count = RENSEI_CREDENTIAL_STREAMS + 1 (02 §7.4). */
+	int                  procs_from_streams;
 };
 
 /* Never returns on success paths; returns the process exit status. */
