@@ -247,7 +247,8 @@ CREATE TABLE workers (
 	region            TEXT,
 	reported_status   TEXT,
 	max_sessions      INTEGER,
-	load              TEXT
+	load              TEXT,
+	sent_at           TEXT                     -- v1 heartbeat sentAt, as received
 ) STRICT;
 CREATE INDEX workers_heartbeat ON workers(last_heartbeat);
 CREATE INDEX workers_org ON workers(org_id, registered_at);
