@@ -30,7 +30,9 @@
 #include "json.h"
 #include "jwt.h"
 #include "log.h"
+#include "queue.h"
 #include "secrets.h"
+#include "session.h"
 #include "settings.h"
 #include "store.h"
 #include "tenancy.h"
@@ -50,7 +52,8 @@ enum opt {
 	O_ADMIN_EMAIL = 1000, O_ADMIN_PASSWORD, O_ORG_NAME, O_NAME, O_SLUG,
 	O_EMAIL, O_PASSWORD, O_PLATFORM_ADMIN, O_ORG, O_ROLE, O_SCOPES,
 	O_PROJECTS, O_TYPE, O_EXPIRES_IN, O_SYSTEM, O_ID, O_PROJECT, O_ENV,
-	O_DESCRIPTION, O_HELP
+	O_DESCRIPTION, O_ISSUE, O_TITLE, O_PROMPT, O_WORK_TYPE, O_PRIORITY,
+	O_HELP
 };
 
 static const struct option all_opts[] = {
@@ -73,6 +76,11 @@ static const struct option all_opts[] = {
 	{ "project", required_argument, NULL, O_PROJECT },
 	{ "env", required_argument, NULL, O_ENV },
 	{ "description", required_argument, NULL, O_DESCRIPTION },
+	{ "issue", required_argument, NULL, O_ISSUE },
+	{ "title", required_argument, NULL, O_TITLE },
+	{ "prompt", required_argument, NULL, O_PROMPT },
+	{ "work-type", required_argument, NULL, O_WORK_TYPE },
+	{ "priority", required_argument, NULL, O_PRIORITY },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -1569,6 +1577,170 @@ cmd_audit_rotate_key(struct args *a)
 	return EX_OK;
 }
 
+/* -------------------------------------------------- sessions, cleanup */
+
+/* 1-64 printable ASCII without spaces (04-console.md §4.3). */
+static int
+issue_identifier_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+static size_t
+utf8_count(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* As POST /api/projects/{projectId}/sessions (04-console.md §4.3), with
+ * source cli; prints that route's 201 body. */
+static int
+cmd_session_enqueue(struct args *a)
+{
+	char hex[SHA256_HEX_LEN + 1], hash[SESSION_HASH_LEN + 1];
+	char ts[ISO8601_LEN + 1];
+	struct session_dispatch_in in;
+	enum session_placement placed;
+	struct session s;
+	struct project p;
+	struct dom_err derr;
+	struct buf out;
+	struct jw w;
+	const char *ident = ARG(a, O_ISSUE), *key, *prompt = ARG(a, O_PROMPT);
+	char *end;
+	long prio = 3;
+	int created, ex;
+
+	if (!HAS(a, O_PROJECT) || !HAS(a, O_ISSUE)) {
+		fail_msg("session enqueue: --project and --issue are required");
+		return EX_USAGE_;
+	}
+	if (!issue_identifier_valid(ident)) {
+		fail_msg("issueIdentifier must be 1-64 printable ASCII "
+		    "characters without spaces");
+		return EX_REFUSED;
+	}
+	if (prompt != NULL && *prompt == '\0')
+		prompt = NULL;
+	if (prompt != NULL && strlen(prompt) > 32768) {
+		fail_msg("prompt exceeds 32768 bytes");
+		return EX_REFUSED;
+	}
+	if (HAS(a, O_TITLE) && utf8_count(ARG(a, O_TITLE)) > 500) {
+		fail_msg("issueTitle must be at most 500 characters");
+		return EX_REFUSED;
+	}
+	if (HAS(a, O_WORK_TYPE) && !session_work_type_valid(ARG(a, O_WORK_TYPE))) {
+		struct buf l;
+
+		buf_init(&l);
+		for (int i = 0; session_work_types[i] != NULL; i++)
+			buf_printf(&l, "%s%s", i ? ", " : "",
+			    session_work_types[i]);
+		fail_msg("workType must be one of: %s", l.data);
+		buf_free(&l);
+		return EX_REFUSED;
+	}
+	if (HAS(a, O_PRIORITY)) {
+		errno = 0;
+		prio = strtol(ARG(a, O_PRIORITY), &end, 10);
+		if (errno != 0 || *ARG(a, O_PRIORITY) == '\0' || *end != '\0' ||
+		    prio < 1 || prio > 9) {
+			fail_msg("priority must be an integer between 1 and 9");
+			return EX_REFUSED;
+		}
+	}
+	if (begin() == -1)
+		return EX_BUSY;
+	if ((ex = resolve_project(ARG(a, O_PROJECT), &p)) != EX_OK) {
+		store_rollback();
+		return ex;
+	}
+	key = arena_printf(&A, "%s:%s", p.id, ident);
+	sha256_hex(hex, key, strlen(key));
+	hex[24] = '\0';
+	memset(&in, 0, sizeof(in));
+	in.org_id = p.org_id;
+	in.project_id = p.id;
+	in.tracker_provider = "rensei";
+	in.issue_id = arena_printf(&A, "iss_%s", hex);
+	in.issue_identifier = ident;
+	in.has_priority = 1;
+	in.priority = (double)prio;
+	in.work_type = ARG(a, O_WORK_TYPE);
+	in.source = "cli";
+	in.issue_title = ARG(a, O_TITLE);
+	in.prompt = prompt;
+	if ((ex = finish(session_dispatch(&A, &actor_cli, &in, &s, &placed,
+	    &created, &derr), &derr, "session enqueue")) != EX_OK)
+		return ex;
+	if (session_hash(hash, s.tracker_session_id) == -1) {
+		fail_msg("session hash secret unusable");
+		return EX_CONFIG;
+	}
+	iso8601_ms(ts, s.created_at);
+	buf_init(&out);
+	jw_init(&w, &out);
+	jw_obj_open(&w);
+	jw_kstr(&w, "publicId", s.public_id);
+	jw_kstr(&w, "trackerSessionId", s.tracker_session_id);
+	jw_kstr(&w, "sessionHash", hash);
+	jw_kstr(&w, "status", placed == SESSION_PARKED ? "parked" : "queued");
+	jw_kstr(&w, "projectId", s.project_id);
+	jw_kstr(&w, "issueIdentifier", s.issue_identifier);
+	jw_kstr(&w, "workType", s.work_type);
+	jw_kint(&w, "priority", s.priority);
+	jw_kstr(&w, "createdAt", ts);
+	jw_obj_close(&w);
+	if (!opt_json)
+		printf("session %s %s (public id %s, priority %lld)\n",
+		    s.tracker_session_id,
+		    placed == SESSION_PARKED ? "parked" : "queued", s.public_id,
+		    (long long)s.priority);
+	emit(&out, NULL);
+	buf_free(&out);
+	return EX_OK;
+}
+
+/* The §6.9 sweep now, whatever the maintenance row says (it is stamped
+ * so a poll does not repeat it at once). */
+static int
+cmd_cleanup(struct args *a)
+{
+	struct cleanup_result res;
+	struct buf out;
+	struct jw w;
+
+	(void)a;
+	if (cleanup_stamp() == -1 || cleanup_run(&A, &res) == -1) {
+		fail_msg("cleanup: store busy or failed (%s)", store_errmsg());
+		return EX_BUSY;
+	}
+	buf_init(&out);
+	jw_init(&w, &out);
+	jw_obj_open(&w);
+	jw_kint(&w, "requeued", res.requeued);
+	jw_kint(&w, "purged", res.purged);
+	jw_obj_close(&w);
+	if (!opt_json)
+		printf("requeued %lld, purged %lld\n", (long long)res.requeued,
+		    (long long)res.purged);
+	emit(&out, NULL);
+	buf_free(&out);
+	return EX_OK;
+}
+
 /* ------------------------------------------------------------- dispatch */
 
 static const struct command commands[] = {
@@ -1617,6 +1789,11 @@ static const struct command commands[] = {
 	  "credential delete --org O [--project P [--env E]] --name NAME" },
 	{ "credential", "list", cmd_credential_list, { O_ORG, O_PROJECT, O_ENV }, 1,
 	  "credential list --org O [--project P [--env E]]" },
+	{ "session", "enqueue", cmd_session_enqueue,
+	  { O_PROJECT, O_ISSUE, O_TITLE, O_PROMPT, O_WORK_TYPE, O_PRIORITY }, 1,
+	  "session enqueue --project P --issue IDENT [--title T] [--prompt TEXT] "
+	  "[--work-type W] [--priority N]" },
+	{ "cleanup", NULL, cmd_cleanup, { 0 }, 1, "cleanup" },
 	{ "audit", "verify", cmd_audit_verify, { O_ORG }, 1, "audit verify [--org O]" },
 	{ "audit", "rotate-key", cmd_audit_rotate_key, { O_ORG }, 1,
 	  "audit rotate-key --org O" },

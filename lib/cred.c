@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -13,6 +14,7 @@
 #include "cred.h"
 #include "crypto.h"
 #include "extern.h"
+#include "log.h"
 #include "secrets.h"
 #include "store.h"
 
@@ -1084,4 +1086,607 @@ credential_render(struct jw *w, const struct credential *c)
 	jw_kstr(w, "updatedBy", c->updated_by);
 	jw_kstr(w, "updatedAt", ua);
 	jw_obj_close(w);
+}
+
+/* ------------------------------------------ resolution (02 §7.1, §7.3) */
+
+/* Rows of the three levels that reach (org, project, env), each name's
+ * most specific row first: org rows have project '' and env '', project
+ * rows env ''.  BINARY collation orders names by their bytes. */
+#define RESOLVE_SQL "SELECT name, id, version, project_id, env_name," \
+    " length(value_sealed) FROM credentials WHERE org_id = ?1" \
+    " AND ((project_id = '' AND env_name = '')" \
+    " OR (project_id = ?2 AND env_name IN ('', ?3)))"
+#define RESOLVE_ORDER " ORDER BY name, (project_id <> '') + (env_name <> '') DESC"
+static const char sql_cred_resolve[] = RESOLVE_SQL RESOLVE_ORDER;
+static const char sql_cred_resolve_name[] = RESOLVE_SQL " AND name = ?4"
+    RESOLVE_ORDER " LIMIT 1";
+static const char sql_cred_sealed[] =
+    "SELECT value_sealed FROM credentials WHERE id = ?1";
+static const char sql_cred_org_has_name[] =
+    "SELECT 1 FROM credentials WHERE org_id = ?1 AND name = ?2 LIMIT 1";
+static const char sql_streams_live[] =
+    "SELECT project_id, env_name FROM credential_streams"
+    " WHERE org_id = ?1 AND last_seen_at >= ?2";
+static const char sql_stream_insert[] =
+    "INSERT INTO credential_streams (id, org_id, session_id, project_id,"
+    " env_name, opened_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)";
+static const char sql_stream_touch[] =
+    "UPDATE credential_streams SET last_seen_at = ?2 WHERE id = ?1";
+static const char sql_stream_delete[] =
+    "DELETE FROM credential_streams WHERE id = ?1";
+static const char sql_rotations_bounds[] =
+    "SELECT min(seq), max(seq) FROM credential_rotations";
+static const char sql_rotations_after[] =
+    "SELECT seq, project_id, env_name, name, kind, at"
+    " FROM credential_rotations WHERE org_id = ?1 AND seq > ?2 AND seq <= ?3"
+    " AND (project_id = '' OR (project_id = ?4 AND env_name IN ('', ?5)))"
+    " ORDER BY seq LIMIT ?6";
+static const char sql_key_live[] =
+    "SELECT k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?2)"
+    " AND (k.org_id IS NULL OR EXISTS (SELECT 1 FROM orgs o"
+    "  WHERE o.id = k.org_id))"
+    " AND (k.key_type <> 'user' OR k.created_by IS NULL"
+    "  OR EXISTS (SELECT 1 FROM memberships m WHERE m.org_id = k.org_id"
+    "  AND m.user_id = k.created_by))"
+    " FROM api_keys k WHERE k.id = ?1";
+
+static void
+ref_from_row(struct arena *a, struct sstmt *st, struct cred_ref *r)
+{
+	r->name = arena_strdup(a, ss_text(st, 0));
+	r->id = arena_strdup(a, ss_text(st, 1));
+	r->version = ss_int(st, 2);
+	r->level = level_of(ss_text(st, 3), ss_text(st, 4));
+	r->sealed_len = (size_t)ss_int(st, 5);
+}
+
+static void
+bind_scope(struct sstmt *st, const char *org_id, const char *project_id,
+    const char *env_name)
+{
+	ss_bind_text(st, 1, org_id);
+	ss_bind_text(st, 2, project_id != NULL ? project_id : "");
+	ss_bind_text(st, 3, env_name != NULL ? env_name : "");
+}
+
+enum dom_rc
+credential_resolve(struct arena *a, const char *org_id,
+    const char *project_id, const char *env_name, struct cred_ref **refs,
+    size_t *n)
+{
+	struct sstmt *st = store_stmt(sql_cred_resolve);
+	struct cred_ref *v = NULL, *nv;
+	size_t cap = 0;
+	int rc;
+
+	*refs = NULL;
+	*n = 0;
+	if (st == NULL)
+		return DOM_STORE;
+	bind_scope(st, org_id, project_id, env_name);
+	while ((rc = ss_step(st)) == STORE_ROW) {
+		const char *name = ss_text(st, 0);
+
+		/* The first row of a name is its most specific one. */
+		if ((*n > 0 && strcmp(v[*n - 1].name, name) == 0) ||
+		    credential_blocked(name))
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = arena_alloc(a, cap * sizeof(*nv));
+			if (*n > 0)
+				memcpy(nv, v, *n * sizeof(*nv));
+			v = nv;
+		}
+		ref_from_row(a, st, &v[(*n)++]);
+	}
+	ss_reset(st);
+	if (rc != STORE_DONE) {
+		*n = 0;
+		return DOM_STORE;
+	}
+	*refs = *n > 0 ? v : NULL;
+	return DOM_OK;
+}
+
+enum dom_rc
+credential_resolve_name(struct arena *a, const char *org_id,
+    const char *project_id, const char *env_name, const char *name,
+    struct cred_ref *out, int *found)
+{
+	struct sstmt *st;
+	int rc;
+
+	*found = 0;
+	memset(out, 0, sizeof(*out));
+	if (credential_blocked(name))
+		return DOM_OK;
+	if ((st = store_stmt(sql_cred_resolve_name)) == NULL)
+		return DOM_STORE;
+	bind_scope(st, org_id, project_id, env_name);
+	ss_bind_text(st, 4, name);
+	rc = ss_step(st);
+	if (rc == STORE_ROW) {
+		ref_from_row(a, st, out);
+		*found = 1;
+	}
+	ss_reset(st);
+	return rc == STORE_ROW || rc == STORE_DONE ? DOM_OK : DOM_STORE;
+}
+
+enum dom_rc
+credential_value_write(struct jw *w, const char *credential_id)
+{
+	const struct secret *key = secret_get(SECRET_SEAL);
+	struct sstmt *st;
+	uint8_t *plain = NULL;
+	size_t blen, cap = 0;
+	long len = -1;
+	int rc;
+
+	if (key == NULL || key->len != SEAL_KEY_LEN)
+		return DOM_STORE;
+	if ((st = store_stmt(sql_cred_sealed)) == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, credential_id);
+	if ((rc = ss_step(st)) == STORE_ROW) {
+		blen = ss_bytes(st, 0);
+		if (blen > SEAL_OVERHEAD) {
+			cap = blen - SEAL_OVERHEAD;
+			if ((plain = sodium_malloc(cap)) != NULL)
+				len = unseal(plain, cap, ss_blob(st, 0), blen,
+				    key->key);
+		}
+	}
+	ss_reset(st);
+	if (rc == STORE_DONE)
+		return DOM_NOT_FOUND;
+	if (rc != STORE_ROW || len < 0) {
+		if (rc == STORE_ROW)
+			log_error("credential_value_write: %s does not open"
+			    " under the sealing key", credential_id);
+		if (plain != NULL) {
+			sodium_memzero(plain, cap);
+			sodium_free(plain);
+		}
+		return DOM_STORE;
+	}
+	jw_strn(w, (const char *)plain, (size_t)len);
+	sodium_memzero(plain, cap);
+	sodium_free(plain);
+	return DOM_OK;
+}
+
+size_t
+credential_env_bound(const struct cred_ref *refs, size_t n)
+{
+	size_t total = 64;
+
+	/* A JSON escape is at most 6 bytes per input byte ("\u001f"). */
+	for (size_t i = 0; i < n; i++)
+		total += 6 * refs[i].sealed_len + strlen(refs[i].name) + 8;
+	return total;
+}
+
+int
+credential_revealed(struct arena *a, const struct actor *who,
+    const char *org_id, const char *channel, const char *project_id,
+    const char *env_name, const char *session_id, const char *const *names,
+    size_t n)
+{
+	struct audit_event_in in;
+	struct json_object *pl = json_object_new_object(), *arr;
+	char id[AUDIT_EVENT_ID_LEN + 1];
+	int rc;
+
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, json_object_new_string(names[i]));
+	json_object_object_add(pl, "channel", json_object_new_string(channel));
+	json_object_object_add(pl, "projectId", dom_jstr(project_id));
+	json_object_object_add(pl, "envName", dom_jstr(env_name));
+	json_object_object_add(pl, "sessionId", dom_jstr(session_id));
+	json_object_object_add(pl, "names", arr);
+	memset(&in, 0, sizeof(in));
+	in.workspace_id = org_id;
+	in.event_type = "credential.revealed";
+	in.actor_type = who->type;
+	in.actor_id = who->id;
+	in.entity_type = session_id != NULL ? "session" : "project";
+	in.entity_id = session_id != NULL ? session_id : project_id;
+	in.session_id = session_id;
+	in.payload = pl;
+	rc = audit_append(a, &in, id);
+	json_object_put(pl);
+	return rc;
+}
+
+enum dom_rc
+credential_rotate(struct arena *a, const struct actor *who,
+    const char *org_id, const char *name, int64_t now,
+    int64_t *session_count, struct dom_err *err)
+{
+	struct sstmt *st;
+	struct json_object *pl;
+	struct cred_ref ref;
+	int rc, found;
+	int64_t count = 0;
+	const char **proj = NULL, **env = NULL;
+	size_t n = 0, cap = 0;
+
+	err->message = "Credential not found";
+	*session_count = 0;
+	if (!credential_name_valid(name) || credential_blocked(name))
+		return DOM_NOT_FOUND;
+	if ((st = store_stmt(sql_cred_org_has_name)) == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, org_id);
+	ss_bind_text(st, 2, name);
+	rc = ss_step(st);
+	ss_reset(st);
+	if (rc == STORE_DONE)
+		return DOM_NOT_FOUND;
+	if (rc != STORE_ROW)
+		return DOM_STORE;
+	err->message = NULL;
+
+	/* The live streams first (resolving while the statement is open
+	 * would interleave two cursors over the same connection, which
+	 * SQLite allows but which is harder to read). */
+	if ((st = store_stmt(sql_streams_live)) == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, org_id);
+	ss_bind_int(st, 2, now - CRED_STREAM_LIVE_MS);
+	while ((rc = ss_step(st)) == STORE_ROW) {
+		if (n == cap) {
+			const char **np, **ne;
+
+			cap = cap ? cap * 2 : 16;
+			np = arena_alloc(a, cap * sizeof(*np));
+			ne = arena_alloc(a, cap * sizeof(*ne));
+			if (n > 0) {
+				memcpy(np, proj, n * sizeof(*np));
+				memcpy(ne, env, n * sizeof(*ne));
+			}
+			proj = np;
+			env = ne;
+		}
+		proj[n] = arena_strdup(a, ss_text(st, 0));
+		env[n] = arena_strdup(a, ss_text(st, 1));
+		n++;
+	}
+	ss_reset(st);
+	if (rc != STORE_DONE)
+		return DOM_STORE;
+	for (size_t i = 0; i < n; i++) {
+		if (credential_resolve_name(a, org_id, proj[i], env[i], name,
+		    &ref, &found) != DOM_OK)
+			return DOM_STORE;
+		count += found;
+	}
+	if (cred_rotation(org_id, "", "", name, "rotate", now) == -1)
+		return DOM_STORE;
+	pl = json_object_new_object();
+	json_object_object_add(pl, "name", json_object_new_string(name));
+	json_object_object_add(pl, "sessionCount", json_object_new_int64(count));
+	/* A rotate addresses a name across levels: the name is the entity. */
+	if (dom_event(a, who, org_id, "credential.rotated", "credential", name,
+	    pl, NULL, NULL) == -1)
+		return DOM_STORE;
+	*session_count = count;
+	return DOM_OK;
+}
+
+int
+credential_key_live(const char *key_id, int64_t now)
+{
+	struct sstmt *st = store_stmt(sql_key_live);
+	int rc, live = 0;
+
+	if (st == NULL)
+		return -1;
+	ss_bind_text(st, 1, key_id);
+	ss_bind_int(st, 2, now);
+	rc = ss_step(st);
+	if (rc == STORE_ROW)
+		live = ss_int(st, 0) != 0;
+	ss_reset(st);
+	if (rc != STORE_ROW && rc != STORE_DONE)
+		return -1;
+	return live;
+}
+
+/* ------------------------------------------------ rotate-stream (§7.4) */
+
+enum dom_rc
+credential_stream_open(struct arena *a, const char *org_id,
+    const char *session_id, const char *project_id, const char *env_name,
+    int64_t now, const char **id)
+{
+	struct sstmt *st = store_stmt(sql_stream_insert);
+
+	*id = dom_new_id(a, "cst_");
+	if (st == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, *id);
+	ss_bind_text(st, 2, org_id);
+	ss_bind_text(st, 3, session_id);
+	ss_bind_text(st, 4, project_id);
+	ss_bind_text(st, 5, env_name);
+	ss_bind_int(st, 6, now);
+	return ss_exec(st) == STORE_OK ? DOM_OK : DOM_STORE;
+}
+
+enum dom_rc
+credential_stream_touch(const char *id, int64_t now)
+{
+	struct sstmt *st = store_stmt(sql_stream_touch);
+
+	if (st == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, id);
+	ss_bind_int(st, 2, now);
+	return ss_exec(st) == STORE_OK ? DOM_OK : DOM_STORE;
+}
+
+enum dom_rc
+credential_stream_close(const char *id)
+{
+	struct sstmt *st = store_stmt(sql_stream_delete);
+
+	if (st == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, id);
+	return ss_exec(st) == STORE_OK ? DOM_OK : DOM_STORE;
+}
+
+static enum dom_rc
+rotations_bounds(int64_t *min, int64_t *max)
+{
+	struct sstmt *st = store_stmt(sql_rotations_bounds);
+	int rc;
+
+	*min = *max = 0;
+	if (st == NULL)
+		return DOM_STORE;
+	rc = ss_step(st);
+	if (rc == STORE_ROW) {
+		*min = dom_col_int(st, 0);
+		*max = dom_col_int(st, 1);
+	}
+	ss_reset(st);
+	return rc == STORE_ROW ? DOM_OK : DOM_STORE;
+}
+
+enum dom_rc
+credential_rotations_max(int64_t *seq)
+{
+	int64_t min;
+
+	return rotations_bounds(&min, seq);
+}
+
+/* A decimal seq of at most 18 digits; -1 otherwise. */
+static int64_t
+parse_seq(const char *s)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 18)
+		return -1;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+enum dom_rc
+credential_watch_init(struct arena *a, struct cred_watch *w,
+    const char *org_id, const char *project_id, const char *env_name,
+    const char *last_event_id)
+{
+	int64_t min, max, last;
+	enum dom_rc rc;
+
+	memset(w, 0, sizeof(*w));
+	w->org_id = org_id;
+	w->project_id = project_id;
+	w->env_name = env_name;
+	if ((rc = credential_resolve(a, org_id, project_id, env_name, &w->sent,
+	    &w->nsent)) != DOM_OK)
+		return rc;
+	w->capsent = w->nsent;
+	if ((rc = rotations_bounds(&min, &max)) != DOM_OK)
+		return rc;
+	w->connect_max = w->cursor = max;
+	last = parse_seq(last_event_id);
+	/* Resume after last unless rows it did not see were purged (it is
+	 * older than the oldest row) or it is not a seq of this table. */
+	if (last >= 0 && max > 0 && last + 1 >= min && last <= max)
+		w->cursor = last;
+	return DOM_OK;
+}
+
+static struct cred_ref *
+watch_find(struct cred_watch *w, const char *name, size_t *pos)
+{
+	size_t lo = 0, hi = w->nsent;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(w->sent[mid].name, name);
+
+		if (c == 0) {
+			*pos = mid;
+			return &w->sent[mid];
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*pos = lo;
+	return NULL;
+}
+
+static void
+watch_set(struct arena *a, struct cred_watch *w, const struct cred_ref *r)
+{
+	struct cred_ref *cur, *nv;
+	size_t pos;
+
+	if ((cur = watch_find(w, r->name, &pos)) != NULL) {
+		*cur = *r;
+		return;
+	}
+	if (w->nsent == w->capsent) {
+		w->capsent = w->capsent ? w->capsent * 2 : 16;
+		nv = arena_alloc(a, w->capsent * sizeof(*nv));
+		if (w->nsent > 0)
+			memcpy(nv, w->sent, w->nsent * sizeof(*nv));
+		w->sent = nv;
+	}
+	memmove(&w->sent[pos + 1], &w->sent[pos],
+	    (w->nsent - pos) * sizeof(*nv));
+	w->sent[pos] = *r;
+	w->nsent++;
+}
+
+static void
+watch_drop(struct cred_watch *w, const char *name)
+{
+	size_t pos;
+
+	if (watch_find(w, name, &pos) == NULL)
+		return;
+	memmove(&w->sent[pos], &w->sent[pos + 1],
+	    (w->nsent - pos - 1) * sizeof(*w->sent));
+	w->nsent--;
+}
+
+static int
+level_rank(const char *level)
+{
+	if (strcmp(level, "org") == 0)
+		return 0;
+	return strcmp(level, "project") == 0 ? 1 : 2;
+}
+
+struct rot_row {
+	int64_t     seq, at;
+	const char *level, *name, *kind;
+};
+
+static int
+rot_row_cmp(const void *x, const void *y)
+{
+	const struct rot_row *p = x, *q = y;
+	int c = strcmp(p->name, q->name);
+
+	if (c != 0)
+		return c;
+	return p->seq < q->seq ? -1 : p->seq > q->seq;
+}
+
+#define WATCH_BATCH 1000
+
+enum dom_rc
+credential_watch_poll(struct arena *a, struct cred_watch *w,
+    struct cred_ref **delta, size_t *nd, int64_t *seqp, int64_t *atp)
+{
+	struct sstmt *st;
+	struct rot_row *rows;
+	struct cred_ref ref, *prev, *out;
+	int64_t min, max, upto;
+	size_t n = 0, i, j, pos;
+	int rc, found;
+
+	*delta = NULL;
+	*nd = 0;
+	*seqp = w->cursor;
+	*atp = 0;
+	if (rotations_bounds(&min, &max) != DOM_OK)
+		return DOM_STORE;
+	if (max < w->cursor) {
+		/* Every row was purged and seqs restarted: what is there now
+		 * is new. */
+		w->cursor = 0;
+		w->connect_max = 0;
+	}
+	if (max <= w->cursor)
+		return DOM_OK;
+	if ((st = store_stmt(sql_rotations_after)) == NULL)
+		return DOM_STORE;
+	rows = arena_alloc(a, WATCH_BATCH * sizeof(*rows));
+	ss_bind_text(st, 1, w->org_id);
+	ss_bind_int(st, 2, w->cursor);
+	ss_bind_int(st, 3, max);
+	ss_bind_text(st, 4, w->project_id);
+	ss_bind_text(st, 5, w->env_name);
+	ss_bind_int(st, 6, WATCH_BATCH);
+	while ((rc = ss_step(st)) == STORE_ROW) {
+		rows[n].seq = ss_int(st, 0);
+		rows[n].level = level_of(ss_text(st, 1), ss_text(st, 2));
+		rows[n].name = arena_strdup(a, ss_text(st, 3));
+		rows[n].kind = arena_strdup(a, ss_text(st, 4));
+		rows[n].at = ss_int(st, 5);
+		n++;
+	}
+	ss_reset(st);
+	if (rc != STORE_DONE)
+		return DOM_STORE;
+	/* A full batch stops at its last row; otherwise every row up to
+	 * max has been seen. */
+	upto = n == WATCH_BATCH ? rows[n - 1].seq : max;
+
+	qsort(rows, n, sizeof(*rows), rot_row_cmp);
+	out = n > 0 ? arena_alloc(a, n * sizeof(*out)) : NULL;
+	for (i = 0; i < n; i = j) {
+		int send = 0, live = 0;
+		int64_t at = 0;
+
+		for (j = i; j < n && strcmp(rows[j].name, rows[i].name) == 0; j++)
+			;
+		if (credential_resolve_name(a, w->org_id, w->project_id,
+		    w->env_name, rows[i].name, &ref, &found) != DOM_OK)
+			return DOM_STORE;
+		if (!found) {
+			/* The delta cannot express a removal. */
+			watch_drop(w, rows[i].name);
+			continue;
+		}
+		for (size_t k = i; k < j; k++) {
+			int rrow = level_rank(rows[k].level);
+			int reff = level_rank(ref.level);
+
+			if (strcmp(rows[k].kind, "rotate") == 0)
+				send = 1;
+			else if (rows[k].seq > w->connect_max)
+				live = 1;
+			else if (strcmp(rows[k].kind, "put") == 0)
+				send |= reff <= rrow;       /* not shadowed */
+			else
+				send |= reff < rrow;        /* uncovered */
+			if (rows[k].at > at)
+				at = rows[k].at;
+		}
+		prev = watch_find(w, ref.name, &pos);
+		if (live && (prev == NULL || strcmp(prev->id, ref.id) != 0 ||
+		    prev->version != ref.version))
+			send = 1;
+		watch_set(a, w, &ref);
+		if (send) {
+			out[(*nd)++] = ref;
+			if (at > *atp)
+				*atp = at;
+		}
+	}
+	w->cursor = upto;
+	*seqp = upto;
+	*delta = *nd > 0 ? out : NULL;
+	return DOM_OK;
 }

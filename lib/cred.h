@@ -146,4 +146,119 @@ enum dom_rc credential_list(struct arena *a, const char *org_id,
                             void *arg) DOM_WUR;
 void        credential_render(struct jw *w, const struct credential *c);
 
+/* ------------------------------------- resolution (02-worker-protocol.md §7) */
+
+struct jw;
+
+/* One name's effective credential for (org, project, environment): the
+ * row of the most specific level holding it.  No value. */
+struct cred_ref {
+	const char *name;
+	const char *id;
+	const char *level;            /* "org", "project", "environment" */
+	int64_t     version;
+	size_t      sealed_len;       /* bytes of value_sealed */
+};
+
+/* §7.1 precedence: the org-level credentials of org_id, overlaid by
+ * project_id's project-level ones, overlaid by (project_id, env_name)'s
+ * environment-level ones (no fallback to another environment);
+ * blocklisted names left out; ascending byte order of name.  Nothing is
+ * unsealed.  *refs lives in the arena (NULL when *n is 0). */
+enum dom_rc credential_resolve(struct arena *a, const char *org_id,
+                               const char *project_id, const char *env_name,
+                               struct cred_ref **refs, size_t *n) DOM_WUR;
+/* The same for one name: *found 0 when no level holds it or it is
+ * blocklisted. */
+enum dom_rc credential_resolve_name(struct arena *a, const char *org_id,
+                                    const char *project_id,
+                                    const char *env_name, const char *name,
+                                    struct cred_ref *out, int *found) DOM_WUR;
+/* Unseals the value of credential id and writes it to w as a JSON
+ * string.  The clear text exists only in a guarded buffer wiped before
+ * the return (the caller wipes what w wrote into, buf_wipe()).
+ * DOM_NOT_FOUND when the row is gone, DOM_STORE (also when the sealing
+ * key cannot open it, logged without the value). */
+enum dom_rc credential_value_write(struct jw *w, const char *credential_id) DOM_WUR;
+/* An upper bound of the bytes credential_value_write() and a "NAME":
+ * key add for refs[0..n), so a buffer reserved to it never reallocates
+ * (and leaves no stray copy of a value in freed memory). */
+size_t      credential_env_bound(const struct cred_ref *refs, size_t n);
+
+/* credential.revealed (09-audit.md §4.4) in the caller's write
+ * transaction: channel "snapshot", "rotate_stream" or "poll"; entity the
+ * session when session_id is set, else the project; names[0..n) as
+ * delivered (ascending).  0 or -1. */
+int         credential_revealed(struct arena *a, const struct actor *who,
+                                const char *org_id, const char *channel,
+                                const char *project_id, const char *env_name,
+                                const char *session_id,
+                                const char *const *names, size_t n) DOM_WUR;
+
+/* POST /api/daemon/credentials/rotate (§7.3) in the caller's write
+ * transaction: DOM_NOT_FOUND "Credential not found" when no level of the
+ * org holds name or it is blocklisted; else *session_count = live
+ * credential_streams rows of the org for which name resolves, one
+ * credential_rotations row (kind rotate, org-wide) and credential.rotated
+ * {name, sessionCount}. */
+enum dom_rc credential_rotate(struct arena *a, const struct actor *who,
+                              const char *org_id, const char *name,
+                              int64_t now, int64_t *session_count,
+                              struct dom_err *err) DOM_WUR;
+
+/* 1 while API key key_id still authenticates (not revoked, not expired,
+ * its org and, for a user key, its creator's membership still there), 0
+ * when it no longer does, -1 on a store error.  The rotate-stream checks
+ * it at each poll (§7.4). */
+int         credential_key_live(const char *key_id, int64_t now);
+
+/* ------------------------------------------- rotate-stream (§7.4) */
+
+#define CRED_STREAM_LIVE_MS   60000   /* registry rows older are dead */
+#define CRED_STREAM_TOUCH_MS  15000   /* refresh period, at most */
+
+/* The live-stream registry (credential_streams): one row per open
+ * stream, id "cst_" + ULID.  Bookkeeping: no audit. */
+enum dom_rc credential_stream_open(struct arena *a, const char *org_id,
+                                   const char *session_id,
+                                   const char *project_id,
+                                   const char *env_name, int64_t now,
+                                   const char **id) DOM_WUR;
+enum dom_rc credential_stream_touch(const char *id, int64_t now) DOM_WUR;
+enum dom_rc credential_stream_close(const char *id) DOM_WUR;
+
+/* What one rotate-stream has delivered, and where it reads
+ * credential_rotations from. */
+struct cred_watch {
+	const char      *org_id, *project_id, *env_name;
+	struct cred_ref *sent;         /* effective refs, ascending by name */
+	size_t           nsent, capsent;
+	int64_t          cursor;       /* rows up to this seq were examined */
+	int64_t          connect_max;  /* highest seq at connect */
+};
+
+/* The state at connect.  last_event_id: the Last-Event-ID header (NULL
+ * when absent): a decimal seq resumes after it, unless it is older than
+ * the oldest row (or beyond the newest), which resumes at the newest,
+ * as does anything else. */
+enum dom_rc credential_watch_init(struct arena *a, struct cred_watch *w,
+                                  const char *org_id, const char *project_id,
+                                  const char *env_name,
+                                  const char *last_event_id) DOM_WUR;
+/* Examines the rows after the cursor that reach (org, project, env) and
+ * returns the names whose effective value changed, ascending, with their
+ * current refs: a write that is not shadowed, a delete that uncovers a
+ * less specific value, a rotate of a name that resolves (even
+ * unchanged); a name that no longer resolves is dropped silently.  Rows
+ * missed before connect (a resumed stream) count as changes unless the
+ * current value is more specific than what they wrote.  *seq: the
+ * cursor after the rows examined (the event id); *at: the time of the
+ * latest contributing change.  *delta NULL and *n 0 when nothing is due. */
+enum dom_rc credential_watch_poll(struct arena *a, struct cred_watch *w,
+                                  struct cred_ref **delta, size_t *n,
+                                  int64_t *seq, int64_t *at) DOM_WUR;
+/* The highest credential_rotations seq (0 when empty): nothing to poll
+ * while it is not above the cursor. */
+enum dom_rc credential_rotations_max(int64_t *seq) DOM_WUR;
+
 #endif

@@ -1193,6 +1193,525 @@ credential_list_reads_one_level(void **state)
 	buf_free(&b);
 }
 
+/* -------------------------------- resolution (02-worker-protocol.md §7) */
+
+static const char sql_raw_cred[] =
+    "INSERT INTO credentials (id, org_id, project_id, env_name, name,"
+    " value_sealed, version, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, 0, 0)";
+static const char sql_rotation_rows[] =
+    "DELETE FROM credential_rotations WHERE seq <= ?1";
+static const char sql_stream_seen[] =
+    "UPDATE credential_streams SET last_seen_at = ?2 WHERE id = ?1";
+static const char sql_stream_count[] =
+    "SELECT count(*) FROM credential_streams WHERE id = ?1";
+
+/* A row written behind credential_put's back: a name stored before the
+ * blocklist grew, or a value sealed under another key. */
+static void
+raw_cred(const char *proj, const char *env, const char *name,
+    const char *value, const uint8_t *key)
+{
+	struct sstmt *st = store_stmt(sql_raw_cred);
+	char id[ID_LEN];
+	uint8_t sealed[256];
+	long n;
+
+	n = seal(sealed, sizeof(sealed), (const uint8_t *)value, strlen(value),
+	    key);
+	assert_true(n > 0);
+	assert_non_null(st);
+	ulid_new(id, "cred_", now_ms);
+	ss_bind_text(st, 1, id);
+	ss_bind_text(st, 2, O.id);
+	ss_bind_text(st, 3, proj);
+	ss_bind_text(st, 4, env);
+	ss_bind_text(st, 5, name);
+	ss_bind_blob(st, 6, sealed, (size_t)n);
+	assert_int_equal(ss_exec(st), STORE_OK);
+}
+
+static void
+cput(const char *proj, const char *env, const char *name, const char *value)
+{
+	struct credential c;
+	int created;
+
+	assert_int_equal(put(proj, env, name, value, NULL, 0, &c, &created),
+	    DOM_OK);
+}
+
+/* "NAME=level" of each ref, joined by ';'. */
+static const char *
+resolved(const char *proj, const char *env)
+{
+	struct cred_ref *refs;
+	struct buf b;
+	const char *r;
+	size_t n;
+
+	assert_int_equal(credential_resolve(&A, O.id, proj, env, &refs, &n),
+	    DOM_OK);
+	buf_init(&b);
+	buf_puts(&b, "");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s=%s", i ? ";" : "", refs[i].name,
+		    refs[i].level);
+	r = arena_strdup(&A, b.data);
+	buf_free(&b);
+	return r;
+}
+
+/* The env object of refs, values unsealed. */
+static const char *
+env_json(const struct cred_ref *refs, size_t n)
+{
+	struct buf b;
+	struct jw w;
+	const char *r;
+
+	buf_init(&b);
+	jw_init(&w, &b);
+	jw_obj_open(&w);
+	for (size_t i = 0; i < n; i++) {
+		jw_key(&w, refs[i].name);
+		assert_int_equal(credential_value_write(&w, refs[i].id), DOM_OK);
+	}
+	jw_obj_close(&w);
+	assert_true(b.len < credential_env_bound(refs, n));
+	r = arena_strdup(&A, b.data);
+	buf_wipe(&b);
+	buf_free(&b);
+	return r;
+}
+
+static const char *
+snapshot(const char *proj, const char *env)
+{
+	struct cred_ref *refs;
+	size_t n;
+
+	assert_int_equal(credential_resolve(&A, O.id, proj, env, &refs, &n),
+	    DOM_OK);
+	return env_json(refs, n);
+}
+
+/* X17's store. */
+static void
+x17_store(void)
+{
+	cput("", "", "LINEAR_API_KEY", "lin_org");
+	cput(P1.id, "", "LINEAR_API_KEY", "lin_alpha");
+	cput(P1.id, "", "GITHUB_TOKEN", "ghp_alpha");
+	cput(P1.id, "staging", "GITHUB_TOKEN", "ghp_staging");
+}
+
+static void
+credential_resolve_overlays_org_project_and_environment(void **state)
+{
+	x17_store();
+	assert_string_equal(resolved(P1.id, "production"),
+	    "GITHUB_TOKEN=project;LINEAR_API_KEY=project");
+	assert_string_equal(snapshot(P1.id, "production"),
+	    "{\"GITHUB_TOKEN\":\"ghp_alpha\",\"LINEAR_API_KEY\":\"lin_alpha\"}");
+	assert_string_equal(resolved(P1.id, "staging"),
+	    "GITHUB_TOKEN=environment;LINEAR_API_KEY=project");
+	assert_string_equal(snapshot(P1.id, "staging"),
+	    "{\"GITHUB_TOKEN\":\"ghp_staging\",\"LINEAR_API_KEY\":\"lin_alpha\"}");
+	assert_string_equal(snapshot(P2.id, "production"),
+	    "{\"LINEAR_API_KEY\":\"lin_org\"}");
+}
+
+static void
+credential_resolve_has_no_fallback_between_environments(void **state)
+{
+	cput(P1.id, "staging", "ONLY_STAGING", "s");
+	cput(P1.id, "dev", "ONLY_DEV", "d");
+	assert_string_equal(resolved(P1.id, "production"), "");
+	assert_string_equal(resolved(P1.id, "staging"),
+	    "ONLY_STAGING=environment");
+	assert_string_equal(resolved(P2.id, "staging"), "");
+	assert_string_equal(snapshot(P1.id, "qa"), "{}");
+}
+
+static void
+credential_resolve_leaves_out_blocklisted_names(void **state)
+{
+	const struct secret *key = secret_get(SECRET_SEAL);
+	struct cred_ref ref;
+	int found = 1;
+
+	raw_cred("", "", "WORKER_API_KEY", "legacy-secret", key->key);
+	raw_cred(P1.id, "", "RENSEI_SEAL_KEY", "x", key->key);
+	cput("", "", "ANTHROPIC_API_KEY", "sk-ant");
+	assert_string_equal(resolved(P1.id, "production"),
+	    "ANTHROPIC_API_KEY=org");
+	assert_int_equal(credential_resolve_name(&A, O.id, P1.id, "production",
+	    "WORKER_API_KEY", &ref, &found), DOM_OK);
+	assert_false(found);
+	assert_int_equal(credential_resolve_name(&A, O.id, P1.id, "production",
+	    "ANTHROPIC_API_KEY", &ref, &found), DOM_OK);
+	assert_true(found);
+	assert_string_equal(ref.level, "org");
+}
+
+static void
+credential_resolve_orders_names_by_their_bytes(void **state)
+{
+	cput("", "", "b", "1");
+	cput("", "", "_a", "1");
+	cput(P1.id, "", "Z", "1");
+	cput(P1.id, "production", "B", "1");
+	assert_string_equal(resolved(P1.id, "production"),
+	    "B=environment;Z=project;_a=org;b=org");
+}
+
+static void
+credential_resolve_reads_only_its_org(void **state)
+{
+	struct org o2;
+	struct project p2;
+
+	cput("", "", "MINE", "1");
+	assert_int_equal(org_create(&A, &actor_cli, "Other", NULL, NULL, NULL, 0,
+	    &o2, &p2, &E), DOM_OK);
+	assert_int_equal(credential_put(&A, &actor_cli, o2.id, "", "", "THEIRS",
+	    (const uint8_t *)"2", 1, NULL, 0, &(struct credential){ 0 },
+	    &(int){ 0 }, &E), DOM_OK);
+	assert_string_equal(resolved(P1.id, "production"), "MINE=org");
+}
+
+static void
+credential_value_write_round_trips_the_sealed_value(void **state)
+{
+	static const char odd[] = "quote\" back\\ tab\t nl\n \xc3\xa9 \x01";
+	struct cred_ref ref;
+	int found;
+
+	cput("", "", "ODD", odd);
+	assert_int_equal(credential_resolve_name(&A, O.id, P1.id, "production",
+	    "ODD", &ref, &found), DOM_OK);
+	assert_true(found);
+	assert_int_equal(ref.sealed_len, strlen(odd) + SEAL_OVERHEAD);
+	assert_string_equal(env_json(&ref, 1),
+	    "{\"ODD\":\"quote\\\" back\\\\ tab\\t nl\\n \xc3\xa9 \\u0001\"}");
+}
+
+static void
+credential_value_write_refuses_unknown_or_foreign_sealed_rows(void **state)
+{
+	uint8_t other[SEAL_KEY_LEN];
+	struct cred_ref ref;
+	struct buf b;
+	struct jw w;
+	int found;
+
+	memset(other, 0x5a, sizeof(other));
+	raw_cred("", "", "FOREIGN", "sealed elsewhere", other);
+	assert_int_equal(credential_resolve_name(&A, O.id, P1.id, "production",
+	    "FOREIGN", &ref, &found), DOM_OK);
+	assert_true(found);
+	buf_init(&b);
+	jw_init(&w, &b);
+	assert_int_equal(credential_value_write(&w, ref.id), DOM_STORE);
+	assert_int_equal(credential_value_write(&w, "cred_nope"), DOM_NOT_FOUND);
+	assert_int_equal(b.len, 0);
+	buf_free(&b);
+}
+
+static void
+credential_revealed_lists_names_never_values(void **state)
+{
+	static const char *const want[] = { "channel", "projectId", "envName",
+		"sessionId", "names", NULL };
+	const char *names[] = { "GITHUB_TOKEN", "LINEAR_API_KEY" };
+	const struct actor who = { "worker", "wkr_4c11755c5b404039" };
+	struct json_object *pl;
+	const char *text, *ent;
+
+	assert_int_equal(credential_revealed(&A, &who, O.id, "snapshot", P1.id,
+	    "production", "sess-1", names, 2), 0);
+	pl = last_event("credential.revealed", &text, &ent);
+	assert_members(pl, want);
+	assert_string_equal(text, arena_printf(&A, "{\"channel\":\"snapshot\","
+	    "\"envName\":\"production\",\"names\":[\"GITHUB_TOKEN\","
+	    "\"LINEAR_API_KEY\"],\"projectId\":\"%s\",\"sessionId\":"
+	    "\"sess-1\"}", P1.id));
+	assert_string_equal(ent, "sess-1");
+	json_object_put(pl);
+}
+
+static void
+credential_revealed_without_session_is_about_the_project(void **state)
+{
+	const struct actor who = { "api_key", "key_x" };
+	struct json_object *pl;
+	const char *ent;
+
+	assert_int_equal(credential_revealed(&A, &who, O.id, "poll", P1.id,
+	    "production", NULL, NULL, 0), 0);
+	pl = last_event("credential.revealed", NULL, &ent);
+	assert_string_equal(ent, P1.id);
+	assert_true(jis_null(pl, "sessionId"));
+	assert_string_equal(jstr(pl, "channel"), "poll");
+	json_object_put(pl);
+}
+
+static void
+credential_rotate_counts_live_streams_where_the_name_resolves(void **state)
+{
+	const char *s1, *s2, *s3, *ent;
+	struct json_object *pl;
+	int64_t count = -1;
+	struct sstmt *st;
+
+	cput(P1.id, "", "GITHUB_TOKEN", "ghp");
+	assert_int_equal(credential_stream_open(&A, O.id, "sa", P1.id,
+	    "production", now_ms, &s1), DOM_OK);
+	assert_int_equal(credential_stream_open(&A, O.id, "sb", P2.id,
+	    "production", now_ms, &s2), DOM_OK);
+	assert_int_equal(credential_stream_open(&A, O.id, "sc", P1.id,
+	    "staging", now_ms, &s3), DOM_OK);
+	assert_int_equal(strncmp(s1, "cst_", 4), 0);
+	/* s3 has not been refreshed for more than 60 s: dead. */
+	st = store_stmt(sql_stream_seen);
+	ss_bind_text(st, 1, s3);
+	ss_bind_int(st, 2, now_ms - CRED_STREAM_LIVE_MS - 1);
+	assert_int_equal(ss_exec(st), STORE_OK);
+	assert_int_equal(credential_rotate(&A, &actor_cli, O.id, "GITHUB_TOKEN",
+	    now_ms, &count, &E), DOM_OK);
+	assert_int_equal(count, 1);
+	pl = last_event("credential.rotated", NULL, &ent);
+	assert_string_equal(json_object_to_json_string_ext(pl,
+	    JSON_C_TO_STRING_PLAIN), "{\"name\":\"GITHUB_TOKEN\",\"sessionCount\":1}");
+	json_object_put(pl);
+	assert_string_equal(q_text(sql_rotations, O.id), arena_printf(&A,
+	    "put:%s::GITHUB_TOKEN;rotate:::GITHUB_TOKEN", P1.id));
+}
+
+static void
+credential_rotate_unknown_or_blocklisted_name_is_not_found(void **state)
+{
+	const struct secret *key = secret_get(SECRET_SEAL);
+	int64_t count;
+
+	raw_cred("", "", "WORKER_API_KEY", "x", key->key);
+	assert_int_equal(credential_rotate(&A, &actor_cli, O.id, "NOPE", now_ms,
+	    &count, &E), DOM_NOT_FOUND);
+	assert_string_equal(E.message, "Credential not found");
+	assert_int_equal(credential_rotate(&A, &actor_cli, O.id,
+	    "WORKER_API_KEY", now_ms, &count, &E), DOM_NOT_FOUND);
+	assert_int_equal(credential_rotate(&A, &actor_cli, O.id, "bad name",
+	    now_ms, &count, &E), DOM_NOT_FOUND);
+	assert_int_equal(events(O.id, "credential.rotated"), 0);
+}
+
+static void
+credential_key_live_follows_revocation_and_expiry(void **state)
+{
+	struct key_mint km;
+	struct minted m, m2;
+
+	km_init(&km, star, 1);
+	assert_int_equal(key_mint(&A, &actor_cli, &km, &m, &E), DOM_OK);
+	assert_int_equal(credential_key_live(m.id, now_ms), 1);
+	assert_int_equal(key_revoke(&A, &actor_cli, O.id, m.id, &E), DOM_OK);
+	assert_int_equal(credential_key_live(m.id, now_ms), 0);
+	km.expires_at = now_ms + 1000;
+	assert_int_equal(key_mint(&A, &actor_cli, &km, &m2, &E), DOM_OK);
+	assert_int_equal(credential_key_live(m2.id, now_ms), 1);
+	assert_int_equal(credential_key_live(m2.id, now_ms + 1000), 0);
+	assert_int_equal(credential_key_live("key_nope", now_ms), 0);
+}
+
+static void
+credential_stream_registry_opens_touches_and_closes(void **state)
+{
+	const char *id;
+
+	assert_int_equal(credential_stream_open(&A, O.id, "s", P1.id,
+	    "production", now_ms, &id), DOM_OK);
+	assert_int_equal(credential_stream_touch(id, now_ms + 15000), DOM_OK);
+	assert_string_equal(q_text(sql_stream_count, id), "1");
+	assert_int_equal(credential_stream_close(id), DOM_OK);
+	assert_string_equal(q_text(sql_stream_count, id), "0");
+}
+
+/* "NAME=level" of a poll's delta, and its event id and time. */
+static const char *
+watch(struct cred_watch *w, int64_t *seq, int64_t *at)
+{
+	struct cred_ref *delta;
+	struct buf b;
+	const char *r;
+	size_t n;
+	int64_t s0, a0;
+
+	assert_int_equal(credential_watch_poll(&A, w, &delta, &n,
+	    seq ? seq : &s0, at ? at : &a0), DOM_OK);
+	buf_init(&b);
+	buf_puts(&b, "");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s=%s", i ? ";" : "", delta[i].name,
+		    delta[i].level);
+	r = arena_strdup(&A, b.data);
+	buf_free(&b);
+	return r;
+}
+
+static int64_t
+rot_max(void)
+{
+	int64_t m = -1;
+
+	assert_int_equal(credential_rotations_max(&m), DOM_OK);
+	return m;
+}
+
+static void
+credential_watch_starts_with_future_changes_only(void **state)
+{
+	struct cred_watch w;
+	int64_t seq, at;
+
+	x17_store();
+	assert_int_equal(credential_watch_init(&A, &w, O.id, P1.id, "production",
+	    NULL), DOM_OK);
+	assert_int_equal(w.cursor, rot_max());
+	assert_string_equal(watch(&w, NULL, NULL), "");
+	tick(5000);
+	cput(P1.id, "", "GITHUB_TOKEN", "ghp_alpha2");
+	assert_string_equal(watch(&w, &seq, &at), "GITHUB_TOKEN=project");
+	assert_int_equal(seq, rot_max());
+	assert_int_equal(at, now_ms);
+	assert_string_equal(watch(&w, NULL, NULL), "");
+}
+
+static void
+credential_watch_skips_writes_a_more_specific_level_shadows(void **state)
+{
+	struct cred_watch w;
+
+	x17_store();
+	assert_int_equal(credential_watch_init(&A, &w, O.id, P1.id, "staging",
+	    NULL), DOM_OK);
+	cput("", "", "GITHUB_TOKEN", "org-level");      /* under project */
+	cput(P1.id, "", "GITHUB_TOKEN", "proj-level");  /* under staging */
+	assert_string_equal(watch(&w, NULL, NULL), "");
+	cput("", "", "LINEAR_API_KEY", "lin_org2");     /* under project */
+	cput(P1.id, "staging", "LINEAR_API_KEY", "lin_staging");
+	assert_string_equal(watch(&w, NULL, NULL), "LINEAR_API_KEY=environment");
+}
+
+static void
+credential_watch_sends_the_value_a_delete_uncovers(void **state)
+{
+	struct cred_watch w;
+
+	x17_store();
+	assert_int_equal(credential_watch_init(&A, &w, O.id, P1.id, "staging",
+	    NULL), DOM_OK);
+	assert_int_equal(credential_delete(&A, &actor_cli, O.id, P1.id,
+	    "staging", "GITHUB_TOKEN", &E), DOM_OK);
+	assert_string_equal(watch(&w, NULL, NULL), "GITHUB_TOKEN=project");
+	/* Nothing left to resolve: no event (the delta cannot remove). */
+	assert_int_equal(credential_delete(&A, &actor_cli, O.id, P1.id, "",
+	    "GITHUB_TOKEN", &E), DOM_OK);
+	assert_string_equal(watch(&w, NULL, NULL), "");
+	/* A later write of the name is new again. */
+	cput("", "", "GITHUB_TOKEN", "ghp_org");
+	assert_string_equal(watch(&w, NULL, NULL), "GITHUB_TOKEN=org");
+}
+
+static void
+credential_watch_sends_a_rotate_even_when_unchanged(void **state)
+{
+	struct cred_watch w;
+	int64_t count;
+
+	x17_store();
+	cput(P2.id, "", "ONLY_P2", "x");
+	assert_int_equal(credential_watch_init(&A, &w, O.id, P1.id, "production",
+	    NULL), DOM_OK);
+	assert_int_equal(credential_rotate(&A, &actor_cli, O.id, "LINEAR_API_KEY",
+	    now_ms, &count, &E), DOM_OK);
+	assert_int_equal(credential_rotate(&A, &actor_cli, O.id, "ONLY_P2",
+	    now_ms, &count, &E), DOM_OK);
+	assert_string_equal(watch(&w, NULL, NULL), "LINEAR_API_KEY=project");
+}
+
+static void
+credential_watch_ignores_other_projects_environments_and_orgs(void **state)
+{
+	struct cred_watch w;
+	struct org o2;
+	struct project p2;
+	int64_t seq;
+
+	assert_int_equal(credential_watch_init(&A, &w, O.id, P1.id, "production",
+	    NULL), DOM_OK);
+	cput(P2.id, "", "A", "1");
+	cput(P1.id, "staging", "B", "1");
+	assert_int_equal(org_create(&A, &actor_cli, "Other", NULL, NULL, NULL, 0,
+	    &o2, &p2, &E), DOM_OK);
+	assert_int_equal(credential_put(&A, &actor_cli, o2.id, "", "", "C",
+	    (const uint8_t *)"2", 1, NULL, 0, &(struct credential){ 0 },
+	    &(int){ 0 }, &E), DOM_OK);
+	assert_string_equal(watch(&w, &seq, NULL), "");
+	/* The cursor still moved past them. */
+	assert_int_equal(w.cursor, rot_max());
+}
+
+static void
+credential_watch_resumes_after_last_event_id(void **state)
+{
+	struct cred_watch w;
+	char last[32];
+
+	cput(P1.id, "", "GITHUB_TOKEN", "ghp_alpha");
+	cput(P1.id, "production", "LINEAR_API_KEY", "lin_prod");
+	snprintf(last, sizeof(last), "%lld", (long long)rot_max());
+	/* Missed while disconnected: a new project value, and an org value
+	 * that the environment value shadows. */
+	cput(P1.id, "", "GITHUB_TOKEN", "ghp_alpha2");
+	cput("", "", "LINEAR_API_KEY", "lin_org");
+	assert_int_equal(credential_watch_init(&A, &w, O.id, P1.id, "production",
+	    last), DOM_OK);
+	assert_string_equal(watch(&w, NULL, NULL), "GITHUB_TOKEN=project");
+	assert_string_equal(watch(&w, NULL, NULL), "");
+}
+
+static void
+credential_watch_resumes_at_newest_for_a_purged_or_bad_id(void **state)
+{
+	struct cred_watch w;
+	struct sstmt *st;
+	int64_t first;
+
+	cput(P1.id, "", "A", "1");
+	first = rot_max();
+	cput(P1.id, "", "B", "1");
+	cput(P1.id, "", "C", "1");
+	/* Cleanup purged the oldest rows: an id before them is too old. */
+	st = store_stmt(sql_rotation_rows);
+	ss_bind_int(st, 1, first + 1);
+	assert_int_equal(ss_exec(st), STORE_OK);
+	assert_int_equal(credential_watch_init(&A, &w, O.id, P1.id, "production",
+	    "0"), DOM_OK);
+	assert_int_equal(w.cursor, rot_max());
+	assert_int_equal(credential_watch_init(&A, &w, O.id, P1.id, "production",
+	    "x1"), DOM_OK);
+	assert_int_equal(w.cursor, rot_max());
+	assert_int_equal(credential_watch_init(&A, &w, O.id, P1.id, "production",
+	    "999999"), DOM_OK);
+	assert_int_equal(w.cursor, rot_max());
+	/* The row just before the oldest kept one is fine. */
+	assert_int_equal(credential_watch_init(&A, &w, O.id, P1.id, "production",
+	    arena_printf(&A, "%lld", (long long)(first + 1))), DOM_OK);
+	assert_int_equal(w.cursor, first + 1);
+	assert_string_equal(watch(&w, NULL, NULL), "C=project");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1232,6 +1751,26 @@ main(void)
 		T(credential_delete_appends_event_and_unknown_is_not_found),
 		T(credential_events_never_carry_the_value),
 		T(credential_list_reads_one_level),
+		T(credential_resolve_overlays_org_project_and_environment),
+		T(credential_resolve_has_no_fallback_between_environments),
+		T(credential_resolve_leaves_out_blocklisted_names),
+		T(credential_resolve_orders_names_by_their_bytes),
+		T(credential_resolve_reads_only_its_org),
+		T(credential_value_write_round_trips_the_sealed_value),
+		T(credential_value_write_refuses_unknown_or_foreign_sealed_rows),
+		T(credential_revealed_lists_names_never_values),
+		T(credential_revealed_without_session_is_about_the_project),
+		T(credential_rotate_counts_live_streams_where_the_name_resolves),
+		T(credential_rotate_unknown_or_blocklisted_name_is_not_found),
+		T(credential_key_live_follows_revocation_and_expiry),
+		T(credential_stream_registry_opens_touches_and_closes),
+		T(credential_watch_starts_with_future_changes_only),
+		T(credential_watch_skips_writes_a_more_specific_level_shadows),
+		T(credential_watch_sends_the_value_a_delete_uncovers),
+		T(credential_watch_sends_a_rotate_even_when_unchanged),
+		T(credential_watch_ignores_other_projects_environments_and_orgs),
+		T(credential_watch_resumes_after_last_event_id),
+		T(credential_watch_resumes_at_newest_for_a_purged_or_bad_id),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
