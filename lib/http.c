@@ -260,6 +260,49 @@ http_read_body(struct request *req)
 	return HTTP_BODY_OK;
 }
 
+struct json_object *
+http_read_json(struct request *req, struct response *resp)
+{
+	enum http_body_rc brc;
+	struct json_object *root = NULL;
+
+	if (req->json != NULL)
+		return req->json;
+	if ((brc = http_read_body(req)) == HTTP_BODY_TOO_LARGE) {
+		http_error(resp, 413, "Request body too large");
+		return NULL;
+	}
+	if (brc != HTTP_BODY_OK) {
+		http_error(resp, 400, "Invalid JSON body");
+		return NULL;
+	}
+	if (req->body_len == 0)
+		root = json_object_new_object();
+	else if (json_parse_strict(req->body, req->body_len, JSON_MAX_DEPTH,
+	    &root) != JSON_OK || !json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
+		http_error(resp, 400, "Invalid JSON body");
+		return NULL;
+	}
+	req->json = root;
+	return root;
+}
+
+void
+http_store_unavailable(struct response *resp, const char *message)
+{
+	http_set_header(resp, "Retry-After", "1");
+	http_error(resp, 503, message);
+}
+
+void
+http_no_store(struct response *resp)
+{
+	http_set_header(resp, "Cache-Control", "no-store");
+	http_set_header(resp, "Pragma", "no-cache");
+	resp->no_log_body = 1;
+}
+
 void
 http_response_init(struct response *resp)
 {

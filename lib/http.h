@@ -37,6 +37,8 @@ struct request {
 	const char    *param_names[HTTP_MAX_PARAMS];
 	int            nparams;
 	struct principal *principal;  /* set by route dispatch after auth */
+	struct json_object *json;     /* body parsed by http_read_json; freed
+	                                 after the response by server.c */
 	int64_t        started_us;
 };
 
@@ -69,6 +71,18 @@ const char *http_cookie(struct request *req, const char *name);
 /* Reads the body up to req->body_cap (once; later calls return the same
  * result).  An empty body reads as "" with length 0. */
 enum http_body_rc http_read_body(struct request *req);
+/* Reads and parses a JSON object body (00-overview.md §3, 02 §2): over the
+ * cap → 413 "Request body too large"; an empty body is {}; invalid JSON or
+ * UTF-8, a duplicate member, U+0000, depth > 32 or a non-object → 400
+ * "Invalid JSON body".  Returns the object (owned by the request) or NULL
+ * after answering. */
+struct json_object *http_read_json(struct request *req, struct response *resp);
+/* 503 with Retry-After: 1 (store busy or failed; 00-overview.md §3). */
+void http_store_unavailable(struct response *resp, const char *message);
+/* Cache-Control: no-store + Pragma: no-cache for a response carrying a
+ * credential (01-auth.md §1.2); its body is wiped after sending. */
+void http_no_store(struct response *resp);
+
 /* Named path parameter ({id} in the route pattern). */
 const char *http_param(const struct request *req, const char *name);
 

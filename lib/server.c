@@ -180,6 +180,7 @@ handle_one(const struct responder *r, FCGX_Request *fr, struct arena *a,
 		store_rollback();
 	}
 	http_send(&req, resp);
+	json_object_put(req.json);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	log_request(req.request_id, req.method, req.path, resp->status,
 	    (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - t0,

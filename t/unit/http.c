@@ -21,6 +21,8 @@
 #include <sodium.h>
 
 #include "arena.h"
+#include <json-c/json.h>
+
 #include "http.h"
 
 struct fixture {
@@ -711,6 +713,55 @@ body_without_fcgi_or_length_is_empty(void **state)
 }
 
 static void
+read_json_accepts_object_and_empty_body(void **state)
+{
+	char *envp[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/x",
+	    "CONTENT_LENGTH=7", NULL };
+	char *envp0[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/x", NULL };
+	struct request *req = req_with_body(envp, "{\"a\":1}", 7);
+	struct json_object *o = http_read_json(req, &fx->resp);
+
+	assert_non_null(o);
+	assert_ptr_equal(o, req->json);
+	assert_true(json_object_is_type(o, json_type_object));
+	json_object_put(req->json);
+	req = req_with_body(envp0, "", 0);
+	assert_non_null(o = http_read_json(req, &fx->resp));
+	assert_int_equal(json_object_object_length(o), 0);
+	json_object_put(req->json);
+}
+
+static void
+read_json_rejects_array_duplicate_and_nul(void **state)
+{
+	static const char *bad[] = { "[]", "{\"a\":1,\"a\":2}",
+	    "{\"a\":\"\\u0000\"}", "{", "null" };
+	char *envp[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/x", NULL };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct request *req = req_with_body(envp, bad[i], strlen(bad[i]));
+
+		assert_null(http_read_json(req, &fx->resp));
+		assert_null(req->json);
+		assert_int_equal(fx->resp.status, 400);
+		assert_string_equal(body_str(), "{\"error\":\"Bad Request\","
+		    "\"message\":\"Invalid JSON body\"}");
+	}
+}
+
+static void
+store_unavailable_and_no_store_headers(void **state)
+{
+	http_store_unavailable(&fx->resp, "Failed to poll for work");
+	assert_int_equal(fx->resp.status, 503);
+	assert_non_null(strstr(fx->resp.headers.data, "Retry-After: 1\r\n"));
+	http_no_store(&fx->resp);
+	assert_non_null(strstr(fx->resp.headers.data,
+	    "Cache-Control: no-store\r\nPragma: no-cache\r\n"));
+	assert_true(fx->resp.no_log_body);
+}
+
+static void
 body_read_with_content_length(void **state)
 {
 	char *envp[] = { "REQUEST_METHOD=POST", "CONTENT_LENGTH=7", NULL };
@@ -936,6 +987,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(reason_phrases_match_spec),
 		T(oauth_error_envelope),
+		T(read_json_accepts_object_and_empty_body),
+		T(read_json_rejects_array_duplicate_and_nul),
+		T(store_unavailable_and_no_store_headers),
 		T(scim_error_envelope_with_and_without_type),
 		T(jsonrpc_error_envelope_is_http_200),
 		T(reason_of_unknown_status),
