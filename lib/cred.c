@@ -1122,6 +1122,12 @@ static const char sql_rotations_after[] =
     " FROM credential_rotations WHERE org_id = ?1 AND seq > ?2 AND seq <= ?3"
     " AND (project_id = '' OR (project_id = ?4 AND env_name IN ('', ?5)))"
     " ORDER BY seq LIMIT ?6";
+static const char sql_rotations_purge[] =
+    "DELETE FROM credential_rotations WHERE seq IN (SELECT seq"
+    " FROM credential_rotations WHERE at < ?1 ORDER BY seq LIMIT ?2)";
+static const char sql_streams_purge[] =
+    "DELETE FROM credential_streams WHERE id IN (SELECT id"
+    " FROM credential_streams WHERE last_seen_at < ?1 LIMIT ?2)";
 static const char sql_key_live[] =
     "SELECT k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?2)"
     " AND (k.org_id IS NULL OR EXISTS (SELECT 1 FROM orgs o"
@@ -1599,10 +1605,10 @@ credential_watch_poll(struct arena *a, struct cred_watch *w,
     struct cred_ref **delta, size_t *nd, int64_t *seqp, int64_t *atp)
 {
 	struct sstmt *st;
-	struct rot_row *rows;
+	struct rot_row *rows = NULL;
 	struct cred_ref ref, *prev, *out;
 	int64_t min, max, upto;
-	size_t n = 0, i, j, pos;
+	size_t n = 0, cap = 0, i, j, pos;
 	int rc, found;
 
 	*delta = NULL;
@@ -1621,7 +1627,6 @@ credential_watch_poll(struct arena *a, struct cred_watch *w,
 		return DOM_OK;
 	if ((st = store_stmt(sql_rotations_after)) == NULL)
 		return DOM_STORE;
-	rows = arena_alloc(a, WATCH_BATCH * sizeof(*rows));
 	ss_bind_text(st, 1, w->org_id);
 	ss_bind_int(st, 2, w->cursor);
 	ss_bind_int(st, 3, max);
@@ -1629,6 +1634,15 @@ credential_watch_poll(struct arena *a, struct cred_watch *w,
 	ss_bind_text(st, 5, w->env_name);
 	ss_bind_int(st, 6, WATCH_BATCH);
 	while ((rc = ss_step(st)) == STORE_ROW) {
+		if (n == cap) {
+			struct rot_row *nr;
+
+			cap = cap ? cap * 2 : 8;
+			nr = arena_alloc(a, cap * sizeof(*nr));
+			if (n > 0)
+				memcpy(nr, rows, n * sizeof(*nr));
+			rows = nr;
+		}
 		rows[n].seq = ss_int(st, 0);
 		rows[n].level = level_of(ss_text(st, 1), ss_text(st, 2));
 		rows[n].name = arena_strdup(a, ss_text(st, 3));
@@ -1643,7 +1657,8 @@ credential_watch_poll(struct arena *a, struct cred_watch *w,
 	 * max has been seen. */
 	upto = n == WATCH_BATCH ? rows[n - 1].seq : max;
 
-	qsort(rows, n, sizeof(*rows), rot_row_cmp);
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), rot_row_cmp);
 	out = n > 0 ? arena_alloc(a, n * sizeof(*out)) : NULL;
 	for (i = 0; i < n; i = j) {
 		int send = 0, live = 0;
@@ -1688,5 +1703,28 @@ credential_watch_poll(struct arena *a, struct cred_watch *w,
 	w->cursor = upto;
 	*seqp = upto;
 	*delta = *nd > 0 ? out : NULL;
+	return DOM_OK;
+}
+
+enum dom_rc
+credential_purge(int64_t now, int64_t limit, int64_t *n)
+{
+	struct sstmt *st;
+
+	*n = 0;
+	if ((st = store_stmt(sql_rotations_purge)) == NULL)
+		return DOM_STORE;
+	ss_bind_int(st, 1, now - CRED_ROTATION_KEEP_MS);
+	ss_bind_int(st, 2, limit);
+	if (ss_exec(st) != STORE_OK)
+		return DOM_STORE;
+	*n += store_changes();
+	if ((st = store_stmt(sql_streams_purge)) == NULL)
+		return DOM_STORE;
+	ss_bind_int(st, 1, now - CRED_STREAM_LIVE_MS);
+	ss_bind_int(st, 2, limit);
+	if (ss_exec(st) != STORE_OK)
+		return DOM_STORE;
+	*n += store_changes();
 	return DOM_OK;
 }

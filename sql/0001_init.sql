@@ -412,7 +412,7 @@ CREATE INDEX credentials_org_name ON credentials(org_id, name);
 CREATE INDEX credentials_scope ON credentials(org_id, project_id, env_name);
 
 CREATE TABLE credential_rotations (
-	seq         INTEGER PRIMARY KEY,
+	seq         INTEGER PRIMARY KEY AUTOINCREMENT,
 	org_id      TEXT NOT NULL,
 	project_id  TEXT NOT NULL DEFAULT '',
 	env_name    TEXT NOT NULL DEFAULT '',

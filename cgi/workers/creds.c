@@ -47,38 +47,6 @@
 
 /* ------------------------------------------------------------- helpers */
 
-static void
-store_failed(struct response *resp, const char *msg)
-{
-	http_set_header(resp, "Retry-After", "1");
-	http_error(resp, 503, msg);
-}
-
-/* 01-auth.md §1.2: responses that carry stored values. */
-static void
-no_store(struct response *resp)
-{
-	http_set_header(resp, "Cache-Control", "no-store");
-	http_set_header(resp, "Pragma", "no-cache");
-	resp->no_log_body = 1;
-}
-
-/* 09-audit.md §4.2 for the daemon routes: the JWT's worker, or the key. */
-static struct actor
-actor_of(const struct principal *p)
-{
-	struct actor who;
-
-	if (p->kind == CK_RUNTIME_JWT) {
-		who.type = "worker";
-		who.id = p->worker_id;
-	} else {
-		who.type = "api_key";
-		who.id = p->key_id;
-	}
-	return who;
-}
-
 static int
 body_in(struct request *req, struct response *resp,
     const struct valid_field *fields, size_t n, struct json_object **root,
@@ -86,19 +54,9 @@ body_in(struct request *req, struct response *resp,
 {
 	struct valid_err err;
 
-	*root = NULL;
-	switch (http_read_body(req)) {
-	case HTTP_BODY_OK:
-		break;
-	case HTTP_BODY_TOO_LARGE:
-		http_error(resp, 413, "Request body too large");
+	if ((*root = http_read_json(req, resp)) == NULL)
 		return -1;
-	default:
-		http_error(resp, 400, "Invalid JSON body");
-		return -1;
-	}
-	if (valid_json_body(req->arena, VALID_LAX, fields, n, req->body,
-	    req->body_len, root, v, &err) == -1) {
+	if (valid_body(req->arena, VALID_LAX, fields, n, *root, v, &err) == -1) {
 		http_error(resp, err.status, err.msg);
 		return -1;
 	}
@@ -132,7 +90,8 @@ session_check(struct request *req, struct response *resp, const char *id,
 	rc = session_get(req->arena, id, s);
 	if (rc == DOM_STORE)
 		return -2;
-	if (rc != DOM_OK || strcmp(s->org_id, p->org_id) != 0 ||
+	if (rc != DOM_OK || p->org_id == NULL ||
+	    strcmp(s->org_id, p->org_id) != 0 ||
 	    !session_addressable(p, s) ||
 	    (project_id != NULL && strcmp(s->project_id, project_id) != 0)) {
 		http_error(resp, 404, "Session not found");
@@ -227,39 +186,39 @@ creds_snapshot(struct request *req, struct response *resp)
 	enum dom_rc rc;
 	int r;
 
-	no_store(resp);
+	http_no_store(resp);
 	if (body_in(req, resp, snapshot_body, N__MAX, &root, v) == -1)
-		goto out;
+		return;
 	if (v[N_PROJECT].present && v[N_PROJECT].len > 0)
 		project_id = v[N_PROJECT].s;
 	if (v[N_SESSION].present && v[N_SESSION].len > 0)
 		session_id = v[N_SESSION].s;
 	if (project_id == NULL && session_id == NULL) {
 		http_error(resp, 400, "projectId is required");
-		goto out;
+		return;
 	}
 	if (v[N_ENV].present) {
 		if (json_object_get_type(v[N_ENV].o) != json_type_string ||
 		    !credential_env_valid(json_object_get_string(v[N_ENV].o))) {
 			http_error(resp, 400, ENV_INVALID);
-			goto out;
+			return;
 		}
 		env = json_object_get_string(v[N_ENV].o);
 	}
 	if (p->kind == CK_RUNTIME_JWT && session_id == NULL) {
 		http_error(resp, 400, "sessionId is required");
-		goto out;
+		return;
 	}
-	if (strcmp(v[N_ORG].s, p->org_id) != 0) {
+	if (p->org_id == NULL || strcmp(v[N_ORG].s, p->org_id) != 0) {
 		http_error(resp, 403, CROSS_TENANT);
-		goto out;
+		return;
 	}
 
 	/* One write transaction: the checks, the resolution, the event and
 	 * the body; nothing leaves before the event is committed. */
 	if (store_begin_write() != STORE_OK) {
-		store_failed(resp, fail);
-		goto out;
+		http_store_unavailable(resp, fail);
+		return;
 	}
 	if (project_id != NULL) {
 		rc = project_get(req->arena, p->org_id, project_id, &proj);
@@ -268,7 +227,7 @@ creds_snapshot(struct request *req, struct response *resp)
 		if (rc != DOM_OK || !project_allowed(p, proj.id)) {
 			store_rollback();
 			http_error(resp, 404, "Project not found");
-			goto out;
+			return;
 		}
 		project_id = proj.id;
 	}
@@ -278,7 +237,7 @@ creds_snapshot(struct request *req, struct response *resp)
 			goto store;
 		if (r == -1) {
 			store_rollback();
-			goto out;
+			return;
 		}
 		project_id = s.project_id;
 		session_id = s.tracker_session_id;
@@ -286,7 +245,8 @@ creds_snapshot(struct request *req, struct response *resp)
 	if (credential_resolve(req->arena, p->org_id, project_id, env, &refs,
 	    &n) != DOM_OK)
 		goto store;
-	who = actor_of(p);
+	/* 09-audit.md §4.2: the JWT's worker, else the key. */
+	session_actor(p, NULL, &who);
 	if (credential_revealed(req->arena, &who, p->org_id, "snapshot",
 	    project_id, env, session_id, ref_names(req->arena, refs, n), n) ==
 	    -1)
@@ -308,12 +268,10 @@ creds_snapshot(struct request *req, struct response *resp)
 		goto store;
 	}
 	http_json(resp, 200);
-	goto out;
+	return;
 store:
 	store_rollback();
-	store_failed(resp, fail);
-out:
-	json_object_put(root);
+	http_store_unavailable(resp, fail);
 }
 
 /* -------------------------------------------------------------- rotate */
@@ -351,22 +309,24 @@ creds_rotate(struct request *req, struct response *resp)
 	int64_t now, count = 0;
 	enum dom_rc rc;
 
+	resp->no_log_body = 1;      /* 01-auth.md §1.2: none of this group's */
 	/* §7.2: a runtime JWT has no role (F3), before the body is read. */
 	if (p->kind == CK_RUNTIME_JWT) {
 		auth_fail(req, resp, F3, 0, 0);
 		return;
 	}
 	if (body_in(req, resp, rotate_body, R__MAX, &root, v) == -1)
-		goto out;
-	if (strcmp(v[R_ORG].s, p->org_id) != 0) {
+		return;
+	if (p->org_id == NULL || strcmp(v[R_ORG].s, p->org_id) != 0) {
 		http_error(resp, 403, CROSS_TENANT);
-		goto out;
+		return;
 	}
 	now = clock_now_ms();
-	who = actor_of(p);
+	/* 09-audit.md §4.2: the JWT's worker, else the key. */
+	session_actor(p, NULL, &who);
 	if (store_begin_write() != STORE_OK) {
-		store_failed(resp, fail);
-		goto out;
+		http_store_unavailable(resp, fail);
+		return;
 	}
 	rc = credential_rotate(req->arena, &who, p->org_id, v[R_KIND].s, now,
 	    &count, &err);
@@ -377,8 +337,8 @@ creds_rotate(struct request *req, struct response *resp)
 		if (rc == DOM_NOT_FOUND)
 			http_error(resp, 404, "Credential not found");
 		else
-			store_failed(resp, fail);
-		goto out;
+			http_store_unavailable(resp, fail);
+		return;
 	}
 	iso8601_ms(at, now);
 	jw_init(&w, &resp->body);
@@ -389,8 +349,6 @@ creds_rotate(struct request *req, struct response *resp)
 	jw_kstr(&w, "rotatedAt", at);
 	jw_obj_close(&w);
 	http_json(resp, 200);
-out:
-	json_object_put(root);
 }
 
 /* ------------------------------------------------------- rotate-stream */
@@ -487,15 +445,16 @@ stream_may_continue(struct stream *st, struct arena *scratch, int64_t now)
 
 /*
  * One poll: when rotations arrived, the delta of §7.4, its
- * credential.revealed committed, then the UPDATE event.  0, or -1 when
- * the stream ends (an audit or write failure).
+ * credential.revealed committed, then the UPDATE event.  1 when an event
+ * went out, 0 when none was due, -1 when the stream ends (an audit or
+ * write failure).
  */
 static int
 stream_poll(struct stream *st)
 {
 	struct request *req = st->req;
 	struct cred_ref *delta;
-	struct actor who = actor_of(req->principal);
+	struct actor who;
 	struct buf b;
 	struct jw w;
 	char id[24], at[ISO8601_LEN + 1];
@@ -503,6 +462,7 @@ stream_poll(struct stream *st)
 	int64_t seq, max, when;
 	int rc = 0;
 
+	session_actor(req->principal, NULL, &who);
 	if (credential_rotations_max(&max) != DOM_OK)
 		return 0;       /* retried at the next poll */
 	if (max == st->watch.cursor)
@@ -550,8 +510,7 @@ stream_poll(struct stream *st)
 		goto out;
 	}
 	snprintf(id, sizeof(id), "%lld", (long long)seq);
-	if (http_sse_event(req, "UPDATE", id, b.data, b.len) == -1)
-		rc = -1;
+	rc = http_sse_event(req, "UPDATE", id, b.data, b.len) == -1 ? -1 : 1;
 out:
 	buf_wipe(&b);
 	buf_free(&b);
@@ -565,6 +524,7 @@ stream_run(struct stream *st)
 	int64_t start = clock_now_ms(), now, last_out, last_touch;
 	int64_t max_ms = cfg.credential_stream_max_s * 1000;
 	int64_t poll_ms = cfg.credential_stream_poll_ms;
+	int sent;
 
 	arena_init(&scratch);
 	last_out = last_touch = start;
@@ -577,9 +537,11 @@ stream_run(struct stream *st)
 		arena_reset(&scratch);
 		if (!stream_may_continue(st, &scratch, now))
 			break;
-		if (stream_poll(st) == -1)
+		if ((sent = stream_poll(st)) == -1)
 			break;
 		now = clock_now_ms();
+		if (sent)
+			last_out = now;
 		if (now - last_touch >= TOUCH_MS) {
 			if (store_begin_write() == STORE_OK) {
 				if (credential_stream_touch(st->registry_id,
@@ -589,7 +551,6 @@ stream_run(struct stream *st)
 					store_rollback();
 			}
 		}
-		/* Output since the last check counts as traffic. */
 		if (now - last_out >= KEEPALIVE_MS) {
 			if (http_sse_comment(st->req, "keepalive") == -1)
 				break;
@@ -621,7 +582,7 @@ creds_rotate_stream(struct request *req, struct response *resp)
 	int fd = -1, r;
 	enum http_query_rc q;
 
-	no_store(resp);
+	http_no_store(resp);
 	q = http_query(req, "sessionId", &val, &len);
 	if (q == HTTP_QUERY_ABSENT || q == HTTP_QUERY_MALFORMED || len == 0) {
 		http_error(resp, 400, "sessionId is required");
@@ -648,7 +609,7 @@ creds_rotate_stream(struct request *req, struct response *resp)
 	}
 
 	if ((r = session_check(req, resp, sv.s, NULL, &s)) == -2) {
-		store_failed(resp, fail);
+		http_store_unavailable(resp, fail);
 		return;
 	}
 	if (r == -1)
@@ -694,5 +655,5 @@ creds_rotate_stream(struct request *req, struct response *resp)
 	return;
 store:
 	close(fd);
-	store_failed(resp, fail);
+	http_store_unavailable(resp, fail);
 }

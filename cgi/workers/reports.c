@@ -30,17 +30,9 @@
 
 /* ------------------------------------------------------------- helpers */
 
-/* 02 §2: store failures are 503 with the endpoint's generic message. */
-static void
-store_failed(struct response *resp, const char *msg)
-{
-	http_set_header(resp, "Retry-After", "1");
-	http_error(resp, 503, msg);
-}
-
 /*
  * Reads the body (413 over 1 MiB), parses it strictly and applies the lax
- * table.  0, or -1 with the answer written; *root is always to be put.
+ * table.  0, or -1 with the answer written; *root belongs to the request.
  */
 static int
 body_in(struct request *req, struct response *resp,
@@ -49,19 +41,9 @@ body_in(struct request *req, struct response *resp,
 {
 	struct valid_err err;
 
-	*root = NULL;
-	switch (http_read_body(req)) {
-	case HTTP_BODY_OK:
-		break;
-	case HTTP_BODY_TOO_LARGE:
-		http_error(resp, 413, "Request body too large");
+	if ((*root = http_read_json(req, resp)) == NULL)
 		return -1;
-	default:
-		http_error(resp, 400, "Invalid JSON body");
-		return -1;
-	}
-	if (valid_json_body(req->arena, VALID_LAX, fields, n, req->body,
-	    req->body_len, root, v, &err) == -1) {
+	if (valid_body(req->arena, VALID_LAX, fields, n, *root, v, &err) == -1) {
 		http_error(resp, err.status, err.msg);
 		return -1;
 	}
@@ -90,7 +72,7 @@ session_open(struct request *req, struct response *resp,
 		return -1;
 	}
 	if (store_begin_write() != STORE_OK) {
-		store_failed(resp, fail);
+		http_store_unavailable(resp, fail);
 		return -1;
 	}
 	rc = id == NULL ? DOM_NOT_FOUND : session_get(req->arena, id, s);
@@ -101,7 +83,7 @@ session_open(struct request *req, struct response *resp,
 		if (rc == DOM_NOT_FOUND)
 			http_error(resp, 404, "Session not found");
 		else
-			store_failed(resp, fail);
+			http_store_unavailable(resp, fail);
 		return -1;
 	}
 	if (owner != NULL && session_owned_by_other(s, owner)) {
@@ -121,7 +103,7 @@ session_close(struct response *resp, enum dom_rc rc, const char *fail)
 		return 0;
 	store_rollback();
 	if (rc == DOM_OK || rc == DOM_STORE)
-		store_failed(resp, fail);
+		http_store_unavailable(resp, fail);
 	else
 		http_error(resp, 500, fail);
 	return -1;
@@ -179,7 +161,7 @@ sessions_activity(struct request *req, struct response *resp)
 	const char *worker;
 
 	if (body_in(req, resp, activity_body, AB__MAX, &root, v) == -1)
-		goto out;
+		return;
 	worker = v[AB_WORKER].s;
 	f = v[AB_ACTIVITY].sub;
 	memset(&act, 0, sizeof(act));
@@ -201,11 +183,9 @@ sessions_activity(struct request *req, struct response *resp)
 	if (session_open(req, resp, worker, worker, fail, &s) == -1 ||
 	    session_close(resp, report_activity_append(req->arena,
 	    s.tracker_session_id, &act, clock_now_ms(), NULL), fail) == -1)
-		goto out;
+		return;
 	buf_puts(&resp->body, "{\"forwarded\":true}");
 	http_json(resp, 200);
-out:
-	json_object_put(root);
 }
 
 /* ------------------------------------------------------------ progress */
@@ -230,14 +210,14 @@ sessions_progress(struct request *req, struct response *resp)
 	const char *worker, *milestone;
 
 	if (body_in(req, resp, progress_body, P__MAX, &root, v) == -1)
-		goto out;
+		return;
 	worker = v[P_WORKER].s;
 	milestone = val_str(&v[P_MILESTONE]);
 	if (session_open(req, resp, worker, worker, fail, &s) == -1 ||
 	    session_close(resp, report_progress(req->arena,
 	    s.tracker_session_id, v[P_MESSAGE].s, milestone, clock_now_ms(),
 	    NULL), fail) == -1)
-		goto out;
+		return;
 	jw_init(&w, &resp->body);
 	jw_obj_open(&w);
 	jw_kbool(&w, "posted", 1);
@@ -245,8 +225,6 @@ sessions_progress(struct request *req, struct response *resp)
 		jw_kstr(&w, "milestone", milestone);
 	jw_obj_close(&w);
 	http_json(resp, 200);
-out:
-	json_object_put(root);
 }
 
 /* ---------------------------------------------------------- completion */
@@ -282,7 +260,7 @@ sessions_completion(struct request *req, struct response *resp)
 	size_t n = 0;
 
 	if (body_in(req, resp, completion_body, C__MAX, &root, v) == -1)
-		goto out;
+		return;
 	worker = val_str(&v[C_WORKER]);
 	/* Without a body workerId the owner check uses the JWT's worker. */
 	owner = worker != NULL ? worker :
@@ -301,11 +279,9 @@ sessions_completion(struct request *req, struct response *resp)
 	if (session_open(req, resp, worker, owner, fail, &s) == -1 ||
 	    session_close(resp, report_completion(req->arena, &who, &s,
 	    v[C_SUMMARY].s, items, n, clock_now_ms()), fail) == -1)
-		goto out;
+		return;
 	buf_puts(&resp->body, "{\"posted\":true,\"partsPosted\":1,\"totalParts\":1}");
 	http_json(resp, 200);
-out:
-	json_object_put(root);
 }
 
 /* ------------------------------------------------------- external URLs */
@@ -356,7 +332,7 @@ sessions_external_urls(struct request *req, struct response *resp)
 	size_t n;
 
 	if (body_in(req, resp, external_urls_body, E__MAX, &root, v) == -1)
-		goto out;
+		return;
 	n = v[E_URLS].n;
 	if (n > 0)
 		urls = arena_alloc(req->arena, n * sizeof(*urls));
@@ -369,7 +345,7 @@ sessions_external_urls(struct request *req, struct response *resp)
 	if (session_open(req, resp, NULL, NULL, fail, &s) == -1 ||
 	    session_close(resp, report_external_urls(req->arena, &who, &s,
 	    urls, n, clock_now_ms()), fail) == -1)
-		goto out;
+		return;
 	jw_init(&w, &resp->body);
 	jw_obj_open(&w);
 	jw_kbool(&w, "updated", 1);
@@ -384,8 +360,6 @@ sessions_external_urls(struct request *req, struct response *resp)
 	jw_arr_close(&w);
 	jw_obj_close(&w);
 	http_json(resp, 200);
-out:
-	json_object_put(root);
 }
 
 /* ---------------------------------------------------------- tool error */
@@ -424,7 +398,7 @@ sessions_tool_error(struct request *req, struct response *resp)
 	const char *id = NULL, *ident = NULL;
 
 	if (body_in(req, resp, tool_error_body, T__MAX, &root, v) == -1)
-		goto out;
+		return;
 	memset(&in, 0, sizeof(in));
 	in.worker_id = v[T_WORKER].s;
 	in.tool_name = v[T_TOOL].s;
@@ -438,7 +412,7 @@ sessions_tool_error(struct request *req, struct response *resp)
 	if (session_open(req, resp, in.worker_id, in.worker_id, fail, &s) ==
 	    -1 || session_close(resp, report_tool_error(req->arena, &who, &s,
 	    &in, clock_now_ms(), &id, &ident), fail) == -1)
-		goto out;
+		return;
 	jw_init(&w, &resp->body);
 	jw_obj_open(&w);
 	jw_kbool(&w, "created", 1);
@@ -450,8 +424,6 @@ sessions_tool_error(struct request *req, struct response *resp)
 	jw_obj_close(&w);
 	jw_obj_close(&w);
 	http_json(resp, 200);
-out:
-	json_object_put(root);
 }
 
 /* ------------------------------------------------------- security scan */
@@ -475,7 +447,7 @@ sessions_security_scan(struct request *req, struct response *resp)
 	enum dom_rc rc;
 
 	if (body_in(req, resp, security_scan_body, S__MAX, &root, v) == -1)
-		goto out;
+		return;
 	worker = v[S_WORKER].s;
 	/* The event's checks are field validation: before F1 and the
 	 * lookup (02 §2). */
@@ -483,22 +455,20 @@ sessions_security_scan(struct request *req, struct response *resp)
 	if ((detail = report_security_scan_check(req->arena, ev)) != NULL) {
 		http_error(resp, 400, arena_printf(req->arena,
 		    "Invalid event: %s", detail));
-		goto out;
+		return;
 	}
 	session_actor(req->principal, worker, &who);
 	if (session_open(req, resp, worker, worker, fail, &s) == -1)
-		goto out;
+		return;
 	rc = report_security_scan(req->arena, &who, &s, ev, clock_now_ms(),
 	    &err);
 	if (rc == DOM_INVALID) {
 		store_rollback();
 		http_error(resp, 400, err.message);
-		goto out;
+		return;
 	}
 	if (session_close(resp, rc, fail) == -1)
-		goto out;
+		return;
 	buf_puts(&resp->body, "{\"stored\":true}");
 	http_json(resp, 200);
-out:
-	json_object_put(root);
 }
