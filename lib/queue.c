@@ -298,13 +298,16 @@ claimed_event(struct arena *a, const struct actor *who, const char *org_id,
 
 /* -------------------------------------------------------- poll (§6.4) */
 
-/* Sessions the worker holds, each joined with its undelivered, unacked
- * messages (urgent lane first, oldest first); one row with NULL message
- * columns for a session without any. */
-static const char sql_poll_prior[] =
+/* How many sessions the worker holds (covering index on workerId, status). */
+static const char sql_poll_held[] =
+    "SELECT count(*) FROM sessions WHERE worker_id = ?1"
+    " AND status IN ('claimed', 'running', 'finalizing')";
+/* The undelivered, unacked messages of the sessions the worker holds, in
+ * `prior` order (oldest claimedAt first), urgent lane first, oldest first. */
+static const char sql_poll_inbox[] =
     "SELECT s.tracker_session_id, m.id, m.type, m.lane, m.payload,"
     " m.user_id, m.user_name, m.created_at"
-    " FROM sessions s LEFT JOIN inbox_messages m"
+    " FROM sessions s JOIN inbox_messages m"
     " ON m.session_id = s.tracker_session_id AND m.delivered_at IS NULL"
     " AND m.acked_at IS NULL"
     " WHERE s.worker_id = ?1"
@@ -313,7 +316,7 @@ static const char sql_poll_prior[] =
 /* Poll step 3's matching rows in serving order.  ?2 auth projects (JSON
  * array or NULL), ?3 name filter (JSON array or NULL). */
 static const char sql_poll_queue[] =
-    "SELECT q.session_id, q.priority, q.item FROM work_queue q"
+    "SELECT q.session_id, q.priority, q.item, q.project_id FROM work_queue q"
     " WHERE q.org_id = ?1"
     " AND (?2 IS NULL OR q.project_id IN (SELECT value FROM json_each(?2)))"
     " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(?3) j"
@@ -334,6 +337,7 @@ struct poll_msg {
 	const char *type, *lane, *payload, *user_id, *user_name;
 };
 
+/* A session of `prior` with messages to deliver. */
 struct poll_session {
 	const char      *id;
 	struct poll_msg *msgs;
@@ -341,7 +345,7 @@ struct poll_session {
 };
 
 struct poll_item {
-	const char *session_id, *item;
+	const char *session_id, *item, *project_id;
 	int64_t     priority;
 };
 
@@ -402,24 +406,32 @@ render_msg(struct jw *w, const char *sid, const struct poll_msg *m)
 enum dom_rc
 queue_poll(struct arena *a, const struct actor *who,
     const struct principal *p, const char *worker_id, struct jw *w,
-    int *nclaimed)
+    struct queue_poll_result *res)
 {
 	struct worker wk;
 	struct poll_session *prior = NULL;
 	struct poll_item *items = NULL;
 	struct sstmt *st;
 	size_t nprior = 0, cprior = 0, nitems = 0, citems = 0, nmsgs = 0;
-	int64_t now = clock_now_ms(), want;
+	int64_t now = clock_now_ms(), want, held;
 	int rc;
 	enum dom_rc drc;
 
-	*nclaimed = 0;
-	/* 1. The worker, and what it holds (with its inbox). */
+	memset(res, 0, sizeof(*res));
+	/* 1. The worker, how much it holds, and its sessions' inbox. */
 	if ((drc = worker_get(a, worker_id, now, &wk)) != DOM_OK)
 		return drc;
 	if (p != NULL && !worker_addressable(p, &wk))
 		return DOM_NOT_FOUND;
-	if ((st = store_stmt(sql_poll_prior)) == NULL)
+	if ((st = store_stmt(sql_poll_held)) == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, wk.id);
+	rc = ss_step(st);
+	held = rc == STORE_ROW ? ss_int(st, 0) : 0;
+	ss_reset(st);
+	if (rc != STORE_ROW)
+		return DOM_STORE;
+	if ((st = store_stmt(sql_poll_inbox)) == NULL)
 		return DOM_STORE;
 	ss_bind_text(st, 1, wk.id);
 	while ((rc = ss_step(st)) == STORE_ROW) {
@@ -433,20 +445,15 @@ queue_poll(struct arena *a, const struct actor *who,
 			ps = &prior[nprior++];
 			memset(ps, 0, sizeof(*ps));
 			ps->id = arena_strdup(a, sid);
+			ps->msgs = arena_alloc(a, (size_t)cfg.inbox_read *
+			    sizeof(*ps->msgs));
 		}
 		ps = &prior[nprior - 1];
-		if (ss_is_null(st, 1))
-			continue;
 		lane = ss_text(st, 3);
 		/* The first message decides the lane: urgent rows come first,
 		 * so a normal one first means the session has no urgent. */
 		if (ps->nmsgs >= cfg.inbox_read ||
 		    (ps->nmsgs > 0 && strcmp(ps->msgs[0].lane, lane) != 0))
-			continue;
-		if (ps->msgs == NULL)
-			ps->msgs = arena_alloc(a, (size_t)(cfg.inbox_read > 64 ?
-			    64 : cfg.inbox_read) * sizeof(*ps->msgs));
-		if (ps->nmsgs >= 64)
 			continue;
 		m = &ps->msgs[ps->nmsgs++];
 		m->id = ss_int(st, 1);
@@ -463,7 +470,7 @@ queue_poll(struct arena *a, const struct actor *who,
 		return DOM_STORE;
 
 	/* 2. How much to take. */
-	want = worker_draining(&wk) ? 0 : wk.capacity - (int64_t)nprior;
+	want = worker_draining(&wk) ? 0 : wk.capacity - held;
 	if (want > cfg.poll_batch)
 		want = cfg.poll_batch;
 	if (want < 0)
@@ -487,6 +494,7 @@ queue_poll(struct arena *a, const struct actor *who,
 			batch[nb].session_id = dom_col_text(a, st, 0);
 			batch[nb].priority = ss_int(st, 1);
 			batch[nb].item = dom_col_text(a, st, 2);
+			batch[nb].project_id = dom_col_text(a, st, 3);
 			nb++;
 		}
 		ss_reset(st);
@@ -531,7 +539,7 @@ queue_poll(struct arena *a, const struct actor *who,
 			}
 	}
 
-	/* 5. The answer (the caller commits). */
+	/* 5. The answer, left open (the caller closes it and commits). */
 	jw_obj_open(w);
 	jw_key(w, "work");
 	jw_arr_open(w);
@@ -557,8 +565,15 @@ queue_poll(struct arena *a, const struct actor *who,
 	for (size_t i = 0; i < nitems; i++)
 		jw_str(w, items[i].session_id);
 	jw_arr_close(w);
-	jw_obj_close(w);
-	*nclaimed = (int)nitems;
+	res->nclaimed = (int)nitems;
+	if (nitems > 0) {
+		res->session_ids = arena_alloc(a, nitems * sizeof(char *));
+		res->project_ids = arena_alloc(a, nitems * sizeof(char *));
+		for (size_t i = 0; i < nitems; i++) {
+			res->session_ids[i] = items[i].session_id;
+			res->project_ids[i] = items[i].project_id;
+		}
+	}
 	return DOM_OK;
 }
 
@@ -862,16 +877,32 @@ static const char sql_inbox_archive[] =
     "UPDATE inbox_messages SET delivered_at = COALESCE(delivered_at, ?2),"
     " acked_at = ?2 WHERE session_id = ?1 AND acked_at IS NULL";
 
+static int
+one_of(const char *s, const char *const *set)
+{
+	for (; s != NULL && *set != NULL; set++)
+		if (strcmp(s, *set) == 0)
+			return 1;
+	return 0;
+}
+
 enum dom_rc
 inbox_publish(struct arena *a, const char *session_id, const char *type,
     const char *lane, const char *payload, const char *user_id,
     const char *user_name, const char **out_id)
 {
-	struct sstmt *st = store_stmt(sql_inbox_next);
+	static const char *const types[] = { "stop", "directive", "hook-result",
+		"nudge", NULL };
+	static const char *const lanes[] = { INBOX_LANE_URGENT,
+		INBOX_LANE_NORMAL, NULL };
+	struct sstmt *st;
 	int64_t seq, now = clock_now_ms();
 	int rc;
 
-	if (st == NULL)
+	if (!one_of(type, types) || !one_of(lane, lanes) || payload == NULL ||
+	    strlen(payload) > INBOX_PAYLOAD_MAX)
+		return DOM_INVALID;
+	if ((st = store_stmt(sql_inbox_next)) == NULL)
 		return DOM_STORE;
 	rc = ss_step(st);
 	seq = rc == STORE_ROW ? ss_int(st, 0) : 0;
@@ -1001,29 +1032,48 @@ cleanup_stamp(void)
 	return maintenance_stamp(1);
 }
 
+/*
+ * The sweeps' conditions.  Candidates are selected outside the write lock
+ * (a plain read, so a full scan never stalls polls); each is checked again
+ * by its id inside the batch's write transaction before it is changed.
+ */
 /* Orphans: claimed/running sessions untouched for RENSEI_ORPHAN_THRESHOLD
- * whose worker is unset, gone or offline. */
-static const char sql_orphans[] =
-    "SELECT s.tracker_session_id FROM sessions s"
-    " WHERE s.status IN ('claimed', 'running') AND s.updated_at < ?1"
-    " AND (s.worker_id IS NULL OR s.worker_id = '' OR NOT EXISTS"
-    "  (SELECT 1 FROM workers w WHERE w.id = s.worker_id"
+ * (?1) whose worker is unset, gone or offline (no heartbeat since ?2). */
+#define ORPHAN_WHERE \
+    " s.status IN ('claimed', 'running') AND s.updated_at < ?1" \
+    " AND (s.worker_id IS NULL OR s.worker_id = '' OR NOT EXISTS" \
+    "  (SELECT 1 FROM workers w WHERE w.id = s.worker_id" \
     "   AND w.last_heartbeat >= ?2))"
-    " LIMIT 100";
-/* Zombies: pending sessions neither queued nor parked. */
-static const char sql_zombies[] =
-    "SELECT s.tracker_session_id FROM sessions s"
-    " WHERE s.status = 'pending' AND s.updated_at < ?1"
-    " AND NOT EXISTS (SELECT 1 FROM work_queue q"
-    "  WHERE q.session_id = s.tracker_session_id)"
-    " AND NOT EXISTS (SELECT 1 FROM parked_work pw"
+/* Zombies: pending sessions untouched since ?1, neither queued nor parked. */
+#define ZOMBIE_WHERE \
+    " s.status = 'pending' AND s.updated_at < ?1" \
+    " AND NOT EXISTS (SELECT 1 FROM work_queue q" \
+    "  WHERE q.session_id = s.tracker_session_id)" \
+    " AND NOT EXISTS (SELECT 1 FROM parked_work pw" \
     "  WHERE pw.session_id = s.tracker_session_id)"
-    " LIMIT 100";
-static const char sql_stop_due[] =
-    "SELECT s.tracker_session_id FROM sessions s"
-    " WHERE s.status IN ('claimed', 'running', 'finalizing')"
+/* Active sessions whose stop was requested before ?1. */
+#define STOP_DUE_WHERE \
+    " s.status IN ('claimed', 'running', 'finalizing')" \
     " AND s.stop_requested_at IS NOT NULL AND s.stop_requested_at < ?1"
+
+static const char sql_orphans[] =
+    "SELECT s.tracker_session_id FROM sessions s WHERE" ORPHAN_WHERE
     " LIMIT 100";
+static const char sql_orphan_check[] =
+    "SELECT 1 FROM sessions s WHERE s.tracker_session_id = ?3 AND"
+    ORPHAN_WHERE;
+static const char sql_zombies[] =
+    "SELECT s.tracker_session_id FROM sessions s WHERE" ZOMBIE_WHERE
+    " LIMIT 100";
+static const char sql_zombie_check[] =
+    "SELECT 1 FROM sessions s WHERE s.tracker_session_id = ?3 AND"
+    ZOMBIE_WHERE;
+static const char sql_stop_due[] =
+    "SELECT s.tracker_session_id FROM sessions s WHERE" STOP_DUE_WHERE
+    " LIMIT 100";
+static const char sql_stop_due_check[] =
+    "SELECT 1 FROM sessions s WHERE s.tracker_session_id = ?3 AND"
+    STOP_DUE_WHERE;
 static const char sql_expired_locks[] =
     "SELECT org_id, issue_id FROM issue_locks WHERE expires_at <= ?1"
     " LIMIT 100";
@@ -1051,32 +1101,47 @@ static const struct {
 	  " credential_streams WHERE last_seen_at < ?1 LIMIT 100)", CUT_STREAM },
 };
 
-/* Runs one selection (ids of ≤ 100 sessions) and applies fn to each, in
- * one write transaction.  Returns the number handled, or -1. */
+/* Selects ≤ 100 candidate sessions with sel (a read, outside the write
+ * lock), then, in one write transaction, applies fn to each that check
+ * still finds eligible.  Returns the number of candidates, or -1. */
 static int
-sweep(struct arena *a, const char *sql, int64_t p1, int64_t p2,
-    enum dom_rc (*fn)(struct arena *, struct session *, int64_t *),
+sweep(struct arena *a, const char *sel, const char *check, int64_t p1,
+    int64_t p2, enum dom_rc (*fn)(struct arena *, struct session *, int64_t *),
     int64_t *count)
 {
 	const char *ids[CLEANUP_BATCH];
 	struct sstmt *st;
 	int n = 0, rc = STORE_DONE;
 
-	if (store_begin_write() != STORE_OK)
+	if ((st = store_stmt(sel)) == NULL)
 		return -1;
-	if ((st = store_stmt(sql)) == NULL)
-		goto fail;
 	ss_bind_int(st, 1, p1);
 	ss_bind_int(st, 2, p2);
 	while (n < CLEANUP_BATCH && (rc = ss_step(st)) == STORE_ROW)
 		ids[n++] = dom_col_text(a, st, 0);
 	ss_reset(st);
 	if (rc != STORE_ROW && rc != STORE_DONE)
-		goto fail;
+		return -1;
+	if (n == 0)
+		return 0;
+	if (store_begin_write() != STORE_OK)
+		return -1;
 	for (int i = 0; i < n; i++) {
 		struct session s;
-		enum dom_rc drc = session_get(a, ids[i], &s);
+		enum dom_rc drc;
 
+		if ((st = store_stmt(check)) == NULL)
+			goto fail;
+		ss_bind_int(st, 1, p1);
+		ss_bind_int(st, 2, p2);
+		ss_bind_text(st, 3, ids[i]);
+		rc = ss_step(st);
+		ss_reset(st);
+		if (rc == STORE_DONE)
+			continue;       /* changed meanwhile */
+		if (rc != STORE_ROW)
+			goto fail;
+		drc = session_get(a, ids[i], &s);
 		if (drc == DOM_NOT_FOUND)
 			continue;
 		if (drc != DOM_OK || fn(a, &s, count) != DOM_OK)
@@ -1203,21 +1268,22 @@ cleanup_run(struct arena *a, struct cleanup_result *res)
 		online = now - cfg.worker_ttl * 1000;
 	memset(res, 0, sizeof(*res));
 	do {
-		n = sweep(a, sql_orphans, now - cfg.orphan_threshold, online,
-		    orphan_recover,
+		n = sweep(a, sql_orphans, sql_orphan_check,
+		    now - cfg.orphan_threshold, online, orphan_recover,
 		    &res->requeued);
 	} while (n == CLEANUP_BATCH);
 	if (n == -1)
 		return -1;
 	do {
-		n = sweep(a, sql_zombies, now - cfg.zombie_threshold * 1000, 0,
-		    zombie_requeue, &res->requeued);
+		n = sweep(a, sql_zombies, sql_zombie_check,
+		    now - cfg.zombie_threshold * 1000, 0, zombie_requeue,
+		    &res->requeued);
 	} while (n == CLEANUP_BATCH);
 	if (n == -1)
 		return -1;
 	do {
-		n = sweep(a, sql_stop_due, now - cfg.stop_grace_ms, 0,
-		    stop_deadline, &res->stopped);
+		n = sweep(a, sql_stop_due, sql_stop_due_check,
+		    now - cfg.stop_grace_ms, 0, stop_deadline, &res->stopped);
 	} while (n == CLEANUP_BATCH);
 	if (n == -1)
 		return -1;

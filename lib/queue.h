@@ -20,8 +20,11 @@
 /* ----------------------------------------------- enqueue and locks (§6.6) */
 
 /* Takes the issue lock for s (absent, expired or already its own) and
- * inserts its queue row with (priority, queued_at), or parks it.  Sets
- * the session's own priority/queuedAt.  *parked: 1 when parked. */
+ * inserts (or replaces) its queue row with (priority, queued_at) and the
+ * QueuedWork item built from s, or parks it.  Sets and saves the
+ * session's own priority/queuedAt with it (02 §6.4: row, item and session
+ * change together), so it is also how a queued session's priority is
+ * changed (the prompt boost of 03-public.md).  *parked: 1 when parked. */
 enum dom_rc queue_place(struct arena *a, struct session *s, int64_t priority,
                         int64_t queued_at, int *parked)
 	__attribute__((warn_unused_result));
@@ -43,13 +46,23 @@ enum dom_rc queue_claim_row(const char *session_id, const char *worker_id,
 
 /* The worker itself is read with worker_get() (worker.h). */
 
-/* Poll steps 1-4 inside the caller's write transaction; writes the poll
- * response object (02 §5.1, X6/X7) into w.  The caller commits.
+/* What a poll claimed, in claim order (for members appended after
+ * claimedSessionIds, such as gitCredentials, 02 §5.1). */
+struct queue_poll_result {
+	int          nclaimed;
+	const char **session_ids;
+	const char **project_ids;    /* each claimed item's project */
+};
+
+/* Poll steps 1-4 inside the caller's write transaction.  Writes the poll
+ * response object (02 §5.1, X6/X7) into w up to and including
+ * claimedSessionIds and leaves it OPEN: the caller may append the
+ * hosted-docs members and then closes it (jw_obj_close) and commits.
  * DOM_NOT_FOUND: worker missing, gone or not addressable by p (p NULL:
  * no tenancy check) -- roll back, 404. */
 enum dom_rc queue_poll(struct arena *a, const struct actor *who,
                        const struct principal *p, const char *worker_id,
-                       struct jw *w, int *nclaimed)
+                       struct jw *w, struct queue_poll_result *res)
 	__attribute__((warn_unused_result));
 
 /* ------------------------------------------------------------ claim (§6.4) */
@@ -99,10 +112,15 @@ enum dom_rc queue_transfer(struct arena *a, const struct actor *who,
 
 #define INBOX_LANE_URGENT "urgent"
 #define INBOX_LANE_NORMAL "normal"
+#define INBOX_PAYLOAD_MAX 65536     /* bytes */
 
-/* Publishes one message (type stop|directive|hook-result|nudge; lane
- * urgent|normal; payload ≤ 64 KiB).  out_id (may be NULL) receives
- * "<createdAt>-<seq>" in the arena. */
+/* Publishes one message to a session's inbox, delivered by the next poll
+ * of the worker holding it (§6.7).  Publishers: the prompt operation
+ * (03-public.md: "directive" on "normal", with the user's id and name) and
+ * session_stop() ("stop" on "urgent").  DOM_INVALID for a type other than
+ * stop|directive|hook-result|nudge, a lane other than urgent|normal or a
+ * payload over 64 KiB (cut free text before).  out_id (may be NULL)
+ * receives the message id "<createdAt>-<seq>" in the arena. */
 enum dom_rc inbox_publish(struct arena *a, const char *session_id,
                           const char *type, const char *lane,
                           const char *payload, const char *user_id,

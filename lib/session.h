@@ -50,7 +50,6 @@ int  session_work_type_valid(const char *s);
 #define SESSION_HASH_LEN     32     /* hex */
 #define SESSION_ERROR_MAX    4096   /* errorMessage bytes (§6.3) */
 #define SESSION_TITLE_MAX    500    /* issueTitle characters (§6.1) */
-#define STOP_GRACE_MS_DEFAULT 120000
 
 /*
  * One row of `sessions`.  0 / NULL mean "unset" for the optional members

@@ -34,9 +34,9 @@ workers_poll(struct request *req, struct response *resp)
 {
 	const struct principal *p = req->principal;
 	const char *id = http_param(req, "id");
+	struct queue_poll_result res;
 	struct actor who;
 	struct jw w;
-	int nclaimed;
 	enum dom_rc rc;
 
 	/* Path-worker binding (01-auth.md §6.3 step 7). */
@@ -50,7 +50,7 @@ workers_poll(struct request *req, struct response *resp)
 		goto busy;
 	buf_reset(&resp->body);
 	jw_init(&w, &resp->body);
-	rc = queue_poll(req->arena, &who, p, id, &w, &nclaimed);
+	rc = queue_poll(req->arena, &who, p, id, &w, &res);
 	if (rc == DOM_NOT_FOUND) {
 		store_rollback();
 		http_error(resp, 404, "Worker not found");
@@ -60,6 +60,9 @@ workers_poll(struct request *req, struct response *resp)
 		store_rollback();
 		goto busy;
 	}
+	/* Hosted-docs members (gitCredentials, for res's claimed items)
+	 * go here, before the object is closed; none is sent yet. */
+	jw_obj_close(&w);
 	if (store_commit() != STORE_OK) {
 		store_rollback();
 		goto busy;
@@ -69,8 +72,7 @@ workers_poll(struct request *req, struct response *resp)
 	return;
 busy:
 	log_error("workers_poll: %s", store_errmsg());
-	http_set_header(resp, "Retry-After", "1");
-	http_error(resp, 503, msg_failed);
+	http_store_unavailable(resp, msg_failed);
 }
 
 /* Runs after FCGX_Finish_r: a poll's cleanup (02 §6.9).  Each process

@@ -33,32 +33,21 @@ static void
 fail_store(struct response *resp, const char *msg)
 {
 	log_error("sessions: %s: %s", msg, store_errmsg());
-	http_set_header(resp, "Retry-After", "1");
-	http_error(resp, 503, msg);
+	http_store_unavailable(resp, msg);
 }
 
-/* Reads and validates the body (02 §2).  0, or -1 with the answer in
- * resp.  *root must be put by the caller (NULL-safe). */
+/* Reads and validates the body (02 §2; the request owns the parsed
+ * object).  0, or -1 with the answer in resp. */
 static int
 read_body(struct request *req, struct response *resp,
-    const struct valid_field *f, size_t n, struct json_object **root,
-    struct valid_val *v)
+    const struct valid_field *f, size_t n, struct valid_val *v)
 {
+	struct json_object *body;
 	struct valid_err err;
 
-	*root = NULL;
-	switch (http_read_body(req)) {
-	case HTTP_BODY_OK:
-		break;
-	case HTTP_BODY_TOO_LARGE:
-		http_error(resp, 413, "Request body too large");
+	if ((body = http_read_json(req, resp)) == NULL)
 		return -1;
-	default:
-		http_error(resp, 400, "Invalid JSON body");
-		return -1;
-	}
-	if (valid_json_body(req->arena, VALID_LAX, f, n, req->body,
-	    req->body_len, root, v, &err) == -1) {
+	if (valid_body(req->arena, VALID_LAX, f, n, body, v, &err) == -1) {
 		http_error(resp, err.status, err.msg);
 		return -1;
 	}
@@ -161,9 +150,15 @@ list_limit(struct request *req)
 	int neg = 0;
 	int64_t n = 0;
 
-	if (http_query(req, "limit", &v, &len) == HTTP_QUERY_ABSENT ||
-	    v == NULL)
+	switch (http_query(req, "limit", &v, &len)) {
+	case HTTP_QUERY_PRESENT:
+	case HTTP_QUERY_DUPLICATE:     /* the first one counts */
+		if (v != NULL)
+			break;
+		/* FALLTHROUGH */
+	default:
 		return cfg.sessions_list_limit;
+	}
 	if (len > 0 && v[0] == '-') {
 		neg = 1;
 		i = 1;
@@ -282,28 +277,27 @@ sessions_claim(struct request *req, struct response *resp)
 {
 	static const char failmsg[] = "Failed to claim session";
 	struct valid_val v[C__MAX];
-	struct json_object *root;
 	struct queue_claim_result res;
 	struct actor who;
 	struct jw w;
 
-	if (read_body(req, resp, claim_fields, C__MAX, &root, v) == -1)
-		goto out;
+	if (read_body(req, resp, claim_fields, C__MAX, v) == -1)
+		return;
 	if (!worker_bound(req, resp, v[C_WORKER].s))
-		goto out;
+		return;
 	session_actor(req->principal, v[C_WORKER].s, &who);
 	if (store_begin_write() != STORE_OK) {
 		fail_store(resp, failmsg);
-		goto out;
+		return;
 	}
 	if (queue_claim(req->arena, &who, req->principal, http_param(req, "id"),
 	    v[C_WORKER].s, &res) != DOM_OK) {
 		store_rollback();
 		fail_store(resp, failmsg);
-		goto out;
+		return;
 	}
 	if (!commit(resp, failmsg))
-		goto out;
+		return;
 	begin_json(resp, &w);
 	jw_obj_open(&w);
 	jw_kbool(&w, "claimed", res.claimed);
@@ -316,8 +310,6 @@ sessions_claim(struct request *req, struct response *resp)
 		jw_kstr(&w, "reason", res.reason);
 	jw_obj_close(&w);
 	http_json(resp, 200);
-out:
-	json_object_put(root);
 }
 
 /* ------------------------------------------------------- status report */
@@ -356,7 +348,6 @@ sessions_post_status(struct request *req, struct response *resp)
 {
 	static const char failmsg[] = "Failed to update session status";
 	struct valid_val v[S__MAX];
-	struct json_object *root;
 	struct session_report r;
 	struct dom_err err;
 	struct session s;
@@ -365,15 +356,15 @@ sessions_post_status(struct request *req, struct response *resp)
 	int changed;
 	enum dom_rc rc;
 
-	if (read_body(req, resp, status_fields, S__MAX, &root, v) == -1)
-		goto out;
+	if (read_body(req, resp, status_fields, S__MAX, v) == -1)
+		return;
 	if (!worker_bound(req, resp, v[S_WORKER].s))
-		goto out;
+		return;
 	if (!begin_session(req, resp, failmsg, &s))
-		goto out;
+		return;
 	if (session_owned_by_other(&s, v[S_WORKER].s)) {
 		owner_403(req, resp);
-		goto out;
+		return;
 	}
 	memset(&r, 0, sizeof(r));
 	r.worker_id = v[S_WORKER].s;
@@ -395,15 +386,15 @@ sessions_post_status(struct request *req, struct response *resp)
 	if (rc == DOM_CONFLICT) {
 		store_rollback();
 		http_error(resp, 409, err.message);
-		goto out;
+		return;
 	}
 	if (rc != DOM_OK) {
 		store_rollback();
 		fail_store(resp, failmsg);
-		goto out;
+		return;
 	}
 	if (!commit(resp, failmsg))
-		goto out;
+		return;
 	begin_json(resp, &w);
 	jw_obj_open(&w);
 	jw_kbool(&w, "updated", 1);
@@ -411,8 +402,6 @@ sessions_post_status(struct request *req, struct response *resp)
 	session_render_state(&w, &s, 1);
 	jw_obj_close(&w);
 	http_json(resp, 200);
-out:
-	json_object_put(root);
 }
 
 /* -------------------------------------------------------- lock-refresh */
@@ -430,35 +419,32 @@ sessions_lock_refresh(struct request *req, struct response *resp)
 {
 	static const char failmsg[] = "Failed to refresh lock TTL";
 	struct valid_val v[L__MAX];
-	struct json_object *root;
 	struct session s;
 	struct jw w;
 	int refreshed;
 
-	if (read_body(req, resp, lock_fields, L__MAX, &root, v) == -1)
-		goto out;
+	if (read_body(req, resp, lock_fields, L__MAX, v) == -1)
+		return;
 	if (!worker_bound(req, resp, v[L_WORKER].s))
-		goto out;
+		return;
 	if (!begin_session(req, resp, failmsg, &s))
-		goto out;
+		return;
 	if (session_owned_by_other(&s, v[L_WORKER].s)) {
 		owner_403(req, resp);
-		goto out;
+		return;
 	}
 	if (queue_lock_refresh(&s, v[L_ISSUE].s, &refreshed) != DOM_OK) {
 		store_rollback();
 		fail_store(resp, failmsg);
-		goto out;
+		return;
 	}
 	if (!commit(resp, failmsg))
-		goto out;
+		return;
 	begin_json(resp, &w);
 	jw_obj_open(&w);
 	jw_kbool(&w, "refreshed", refreshed);
 	jw_obj_close(&w);
 	http_json(resp, 200);
-out:
-	json_object_put(root);
 }
 
 /* ------------------------------------------------------------- prompts */
@@ -497,29 +483,26 @@ sessions_inbox_ack(struct request *req, struct response *resp)
 {
 	static const char failmsg[] = "Failed to acknowledge inbox message";
 	struct valid_val v[A__MAX];
-	struct json_object *root;
 	struct session s;
 	struct jw w;
 
-	if (read_body(req, resp, ack_fields, A__MAX, &root, v) == -1)
-		goto out;
+	if (read_body(req, resp, ack_fields, A__MAX, v) == -1)
+		return;
 	if (!begin_session(req, resp, failmsg, &s))
-		goto out;
+		return;
 	if (inbox_ack(s.tracker_session_id, v[A_MESSAGE].s, v[A_LANE].s) !=
 	    DOM_OK) {
 		store_rollback();
 		fail_store(resp, failmsg);
-		goto out;
+		return;
 	}
 	if (!commit(resp, failmsg))
-		goto out;
+		return;
 	begin_json(resp, &w);
 	jw_obj_open(&w);
 	jw_kbool(&w, "acknowledged", 1);
 	jw_obj_close(&w);
 	http_json(resp, 200);
-out:
-	json_object_put(root);
 }
 
 /* ---------------------------------------------------- transfer-ownership */
@@ -537,20 +520,19 @@ sessions_transfer(struct request *req, struct response *resp)
 {
 	static const char failmsg[] = "Failed to transfer session ownership";
 	struct valid_val v[T__MAX];
-	struct json_object *root;
 	struct session s;
 	struct actor who;
 	struct jw w;
 	const char *reason = NULL;
 	enum dom_rc rc;
 
-	if (read_body(req, resp, transfer_fields, T__MAX, &root, v) == -1)
-		goto out;
+	if (read_body(req, resp, transfer_fields, T__MAX, v) == -1)
+		return;
 	if (!worker_bound(req, resp, v[T_NEW].s))
-		goto out;
+		return;
 	if (store_begin_write() != STORE_OK) {
 		fail_store(resp, failmsg);
-		goto out;
+		return;
 	}
 	rc = session_get(req->arena, http_param(req, "id"), &s);
 	if (rc == DOM_OK && !session_addressable(req->principal, &s))
@@ -558,7 +540,7 @@ sessions_transfer(struct request *req, struct response *resp)
 	if (rc == DOM_STORE) {
 		store_rollback();
 		fail_store(resp, failmsg);
-		goto out;
+		return;
 	}
 	if (rc == DOM_NOT_FOUND)
 		reason = "Session not found";
@@ -573,16 +555,16 @@ sessions_transfer(struct request *req, struct response *resp)
 		jw_kstr(&w, "reason", reason);
 		jw_obj_close(&w);
 		http_json(resp, 200);
-		goto out;
+		return;
 	}
 	session_actor(req->principal, v[T_NEW].s, &who);
 	if (queue_transfer(req->arena, &who, &s, v[T_NEW].s) != DOM_OK) {
 		store_rollback();
 		fail_store(resp, failmsg);
-		goto out;
+		return;
 	}
 	if (!commit(resp, failmsg))
-		goto out;
+		return;
 	begin_json(resp, &w);
 	jw_obj_open(&w);
 	jw_kbool(&w, "transferred", 1);
@@ -590,8 +572,6 @@ sessions_transfer(struct request *req, struct response *resp)
 	session_render_state(&w, &s, 1);
 	jw_obj_close(&w);
 	http_json(resp, 200);
-out:
-	json_object_put(root);
 }
 
 /* ---------------------------------------------------------------- nack */
@@ -616,7 +596,6 @@ sessions_nack(struct request *req, struct response *resp)
 {
 	static const char failmsg[] = "Failed to nack session";
 	struct valid_val v[N__MAX];
-	struct json_object *root;
 	struct dom_err err;
 	struct session s;
 	struct actor who;
@@ -624,21 +603,21 @@ sessions_nack(struct request *req, struct response *resp)
 	int changed;
 	enum dom_rc rc;
 
-	if (read_body(req, resp, nack_fields, N__MAX, &root, v) == -1)
-		goto out;
+	if (read_body(req, resp, nack_fields, N__MAX, v) == -1)
+		return;
 	if (v[N_WORK].present && v[N_WORK].sub != NULL &&
 	    v[N_WORK].sub[W_SESSION].present &&
 	    strcmp(v[N_WORK].sub[W_SESSION].s, http_param(req, "id")) != 0) {
 		http_error(resp, 400, "work.sessionId does not match the session");
-		goto out;
+		return;
 	}
 	if (!worker_bound(req, resp, v[N_WORKER].s))
-		goto out;
+		return;
 	if (!begin_session(req, resp, failmsg, &s))
-		goto out;
+		return;
 	if (session_owned_by_other(&s, v[N_WORKER].s)) {
 		owner_403(req, resp);
-		goto out;
+		return;
 	}
 	session_actor(req->principal, v[N_WORKER].s, &who);
 	rc = queue_nack(req->arena, &who, &s, v[N_WORKER].s,
@@ -646,20 +625,18 @@ sessions_nack(struct request *req, struct response *resp)
 	if (rc == DOM_CONFLICT) {
 		store_rollback();
 		http_error(resp, 409, err.message);
-		goto out;
+		return;
 	}
 	if (rc != DOM_OK) {
 		store_rollback();
 		fail_store(resp, failmsg);
-		goto out;
+		return;
 	}
 	if (!commit(resp, failmsg))
-		goto out;
+		return;
 	begin_json(resp, &w);
 	jw_obj_open(&w);
 	jw_kbool(&w, "nacked", 1);
 	jw_obj_close(&w);
 	http_json(resp, 200);
-out:
-	json_object_put(root);
 }

@@ -221,15 +221,17 @@ enq(const char *tid, int prio, const char *project)
 static const char *
 poll_as(const char *wid, const struct actor *who, int *n)
 {
+	struct queue_poll_result res;
 	struct buf b;
 	struct jw w;
 	const char *out;
-	int dummy;
 
 	buf_init(&b);
 	jw_init(&w, &b);
-	assert_int_equal(queue_poll(&A, who, NULL, wid, &w, n ? n : &dummy),
-	    DOM_OK);
+	assert_int_equal(queue_poll(&A, who, NULL, wid, &w, &res), DOM_OK);
+	jw_obj_close(&w);
+	if (n != NULL)
+		*n = res.nclaimed;
 	out = arena_strdup(&A, b.data);
 	buf_free(&b);
 	return out;
@@ -265,17 +267,17 @@ test_poll_empty_shape(void **state)
 static void
 test_poll_unknown_or_gone_worker_not_found(void **state)
 {
+	struct queue_poll_result res;
 	struct buf b;
 	struct jw w;
-	int n;
 
 	(void)state;
 	buf_init(&b);
 	jw_init(&w, &b);
 	assert_int_equal(queue_poll(&A, &who1, NULL, "wkr_0f3a9c2e1b4d4a6c", &w,
-	    &n), DOM_NOT_FOUND);
+	    &res), DOM_NOT_FOUND);
 	clock_set_fixed(1777658340700 + cfg.worker_ttl * 1000 + 1);
-	assert_int_equal(queue_poll(&A, &who1, NULL, W1, &w, &n), DOM_NOT_FOUND);
+	assert_int_equal(queue_poll(&A, &who1, NULL, W1, &w, &res), DOM_NOT_FOUND);
 	buf_free(&b);
 }
 
@@ -412,6 +414,56 @@ test_poll_auth_projects_filter(void **state)
 	    " WHERE id = '" W1 "'");
 	assert_string_equal(claimed_ids(poll_as(W1, &who1, &n)), "[\"beta\"]}");
 	assert_string_equal(status_of("alpha"), "pending");
+}
+
+static void
+test_poll_result_lists_claims_with_projects(void **state)
+{
+	struct queue_poll_result res;
+	struct buf b;
+	struct jw w;
+
+	(void)state;
+	enq("a", 1, "proj_beta");
+	enq("b", 2, PROJ);
+	buf_init(&b);
+	jw_init(&w, &b);
+	assert_int_equal(queue_poll(&A, &who1, NULL, W1, &w, &res), DOM_OK);
+	/* Left open for the caller's members. */
+	assert_int_equal(w.depth, 1);
+	assert_int_equal(res.nclaimed, 2);
+	assert_string_equal(res.session_ids[0], "a");
+	assert_string_equal(res.project_ids[0], "proj_beta");
+	assert_string_equal(res.session_ids[1], "b");
+	assert_string_equal(res.project_ids[1], PROJ);
+	buf_free(&b);
+}
+
+static void
+test_poll_worker_outside_principal_not_found(void **state)
+{
+	struct queue_poll_result res;
+	struct principal p;
+	struct buf b;
+	struct jw w;
+	const char *projs[] = { PROJ };
+
+	(void)state;
+	memset(&p, 0, sizeof(p));
+	p.org_id = "org_other";
+	buf_init(&b);
+	jw_init(&w, &b);
+	assert_int_equal(queue_poll(&A, &who1, &p, W1, &w, &res), DOM_NOT_FOUND);
+	/* A project-bound credential reaches only workers bound within it. */
+	p.org_id = ORG;
+	p.project_ids = projs;
+	p.nprojects = 1;
+	assert_int_equal(queue_poll(&A, &who1, &p, W1, &w, &res), DOM_NOT_FOUND);
+	sql("UPDATE workers SET auth_project_ids = '[\"proj_alpha\"]'");
+	buf_reset(&b);
+	jw_init(&w, &b);
+	assert_int_equal(queue_poll(&A, &who1, &p, W1, &w, &res), DOM_OK);
+	buf_free(&b);
 }
 
 static void
@@ -783,6 +835,29 @@ test_inbox_ack_matches_id_session_and_lane(void **state)
 }
 
 static void
+test_inbox_publish_refuses_bad_input(void **state)
+{
+	char *big = malloc(INBOX_PAYLOAD_MAX + 2);
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'x', INBOX_PAYLOAD_MAX + 1);
+	big[INBOX_PAYLOAD_MAX + 1] = '\0';
+	enq("S", 2, NULL);
+	assert_int_equal(inbox_publish(&A, "S", "shout", "normal", "x", NULL,
+	    NULL, NULL), DOM_INVALID);
+	assert_int_equal(inbox_publish(&A, "S", "stop", "fast", "x", NULL,
+	    NULL, NULL), DOM_INVALID);
+	assert_int_equal(inbox_publish(&A, "S", "directive", "normal", big,
+	    NULL, NULL, NULL), DOM_INVALID);
+	big[INBOX_PAYLOAD_MAX] = '\0';
+	assert_int_equal(inbox_publish(&A, "S", "directive", "normal", big,
+	    NULL, NULL, NULL), DOM_OK);
+	assert_int_equal(count("SELECT count(*) FROM inbox_messages", NULL), 1);
+	free(big);
+}
+
+static void
 test_inbox_redelivered_after_owner_change(void **state)
 {
 	struct session s;
@@ -921,6 +996,26 @@ test_cleanup_requeues_zombies(void **state)
 }
 
 static void
+test_cleanup_works_in_batches_until_done(void **state)
+{
+	struct cleanup_result res;
+	char tid[16];
+
+	(void)state;
+	for (int i = 0; i < 250; i++) {
+		snprintf(tid, sizeof(tid), "z%03d", i);
+		enq(tid, 3, NULL);
+	}
+	sql("DELETE FROM work_queue");
+	assert_int_equal(store_commit(), STORE_OK);
+	clock_set_fixed(T0 + cfg.zombie_threshold * 1000 + 1);
+	assert_int_equal(cleanup_run(&A, &res), 0);
+	assert_int_equal(res.requeued, 250);
+	assert_int_equal(store_begin_write(), STORE_OK);
+	assert_int_equal(count("SELECT count(*) FROM work_queue", NULL), 250);
+}
+
+static void
 test_cleanup_forces_stop_past_deadline(void **state)
 {
 	struct cleanup_result res;
@@ -1014,6 +1109,8 @@ main(void)
 		T(test_poll_draining_takes_no_work),
 		T(test_poll_leaves_unmatched_rows_in_place),
 		T(test_poll_auth_projects_filter),
+		T(test_poll_result_lists_claims_with_projects),
+		T(test_poll_worker_outside_principal_not_found),
 		T(test_poll_other_org_never_matches),
 		T(test_poll_drops_row_of_non_pending_session),
 		T(test_poll_each_item_handed_out_once),
@@ -1030,12 +1127,14 @@ main(void)
 		T(test_inbox_read_limit_and_prior_order),
 		T(test_inbox_only_for_prior_sessions),
 		T(test_inbox_ack_matches_id_session_and_lane),
+		T(test_inbox_publish_refuses_bad_input),
 		T(test_inbox_redelivered_after_owner_change),
 		T(test_lock_refresh_only_by_holder),
 		T(test_cleanup_maintenance_guard),
 		T(test_cleanup_recovers_orphans),
 		T(test_cleanup_keeps_sessions_of_live_workers),
 		T(test_cleanup_requeues_zombies),
+		T(test_cleanup_works_in_batches_until_done),
 		T(test_cleanup_forces_stop_past_deadline),
 		T(test_cleanup_purges_and_promotes_after_expired_lock),
 #undef T
