@@ -1122,12 +1122,6 @@ static const char sql_rotations_after[] =
     " FROM credential_rotations WHERE org_id = ?1 AND seq > ?2 AND seq <= ?3"
     " AND (project_id = '' OR (project_id = ?4 AND env_name IN ('', ?5)))"
     " ORDER BY seq LIMIT ?6";
-static const char sql_rotations_purge[] =
-    "DELETE FROM credential_rotations WHERE seq IN (SELECT seq"
-    " FROM credential_rotations WHERE at < ?1 ORDER BY seq LIMIT ?2)";
-static const char sql_streams_purge[] =
-    "DELETE FROM credential_streams WHERE id IN (SELECT id"
-    " FROM credential_streams WHERE last_seen_at < ?1 LIMIT ?2)";
 static const char sql_key_live[] =
     "SELECT k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?2)"
     " AND (k.org_id IS NULL OR EXISTS (SELECT 1 FROM orgs o"
@@ -1706,25 +1700,3 @@ credential_watch_poll(struct arena *a, struct cred_watch *w,
 	return DOM_OK;
 }
 
-enum dom_rc
-credential_purge(int64_t now, int64_t limit, int64_t *n)
-{
-	struct sstmt *st;
-
-	*n = 0;
-	if ((st = store_stmt(sql_rotations_purge)) == NULL)
-		return DOM_STORE;
-	ss_bind_int(st, 1, now - CRED_ROTATION_KEEP_MS);
-	ss_bind_int(st, 2, limit);
-	if (ss_exec(st) != STORE_OK)
-		return DOM_STORE;
-	*n += store_changes();
-	if ((st = store_stmt(sql_streams_purge)) == NULL)
-		return DOM_STORE;
-	ss_bind_int(st, 1, now - CRED_STREAM_LIVE_MS);
-	ss_bind_int(st, 2, limit);
-	if (ss_exec(st) != STORE_OK)
-		return DOM_STORE;
-	*n += store_changes();
-	return DOM_OK;
-}

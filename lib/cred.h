@@ -263,10 +263,5 @@ enum dom_rc credential_rotations_max(int64_t *seq) DOM_WUR;
 
 #define CRED_ROTATION_KEEP_MS (INT64_C(24) * 3600 * 1000)
 
-/* Cleanup (02 §6.9), in the caller's write transaction: deletes at most
- * limit credential_rotations rows older than 24 h and at most limit
- * credential_streams rows not refreshed for 60 s; *n = rows deleted (the
- * caller repeats, one transaction per batch, while *n is not 0). */
-enum dom_rc credential_purge(int64_t now, int64_t limit, int64_t *n) DOM_WUR;
 
 #endif

@@ -8,10 +8,9 @@
  * non-unique index (org_id, priority, queued_at) ends with it, so the poll
  * reads rows in serving order straight from the index.
  *
- * Inbox archiving: inbox_messages has no archived_at column yet, so a
- * terminal session's messages are archived by stamping ackedAt (and
- * deliveredAt when unset): they are never delivered again, and cleanup
- * deletes acked messages past RENSEI_INBOX_ARCHIVE_DAYS.
+ * Inbox archiving: a terminal session's messages get archivedAt; they are
+ * never delivered again, and cleanup deletes them after
+ * RENSEI_INBOX_ARCHIVE_DAYS.
  */
 #include "config.h"
 
@@ -309,7 +308,7 @@ static const char sql_poll_inbox[] =
     " m.user_id, m.user_name, m.created_at"
     " FROM sessions s JOIN inbox_messages m"
     " ON m.session_id = s.tracker_session_id AND m.delivered_at IS NULL"
-    " AND m.acked_at IS NULL"
+    " AND m.acked_at IS NULL AND m.archived_at IS NULL"
     " WHERE s.worker_id = ?1"
     " AND s.status IN ('claimed', 'running', 'finalizing')"
     " ORDER BY s.claimed_at, s.tracker_session_id, m.lane DESC, m.id";
@@ -330,7 +329,8 @@ static const char sql_poll_take[] =
     " claimed_at = ?3, updated_at = ?3"
     " WHERE tracker_session_id = ?1 AND status = 'pending'";
 static const char sql_inbox_deliver[] =
-    "UPDATE inbox_messages SET delivered_at = ?2 WHERE id = ?1";
+    "UPDATE inbox_messages SET delivered_at = ?2, delivered_to = ?3"
+    " WHERE id = ?1";
 
 struct poll_msg {
 	int64_t     id, created_at;
@@ -534,6 +534,7 @@ queue_poll(struct arena *a, const struct actor *who,
 					return DOM_STORE;
 				ss_bind_int(st, 1, prior[i].msgs[j].id);
 				ss_bind_int(st, 2, now);
+				ss_bind_text(st, 3, worker_id);
 				if (ss_exec(st) != STORE_OK)
 					return DOM_STORE;
 			}
@@ -871,11 +872,12 @@ static const char sql_inbox_ack[] =
     " AND created_at = ?2 AND session_id = ?3 AND lane = ?4"
     " AND acked_at IS NULL";
 static const char sql_inbox_redeliver[] =
-    "UPDATE inbox_messages SET delivered_at = NULL WHERE session_id = ?1"
-    " AND delivered_at IS NOT NULL AND acked_at IS NULL";
+    "UPDATE inbox_messages SET delivered_at = NULL, delivered_to = NULL"
+    " WHERE session_id = ?1 AND delivered_at IS NOT NULL AND acked_at IS NULL"
+    " AND archived_at IS NULL";
 static const char sql_inbox_archive[] =
-    "UPDATE inbox_messages SET delivered_at = COALESCE(delivered_at, ?2),"
-    " acked_at = ?2 WHERE session_id = ?1 AND acked_at IS NULL";
+    "UPDATE inbox_messages SET archived_at = ?2 WHERE session_id = ?1"
+    " AND archived_at IS NULL";
 
 static int
 one_of(const char *s, const char *const *set)
@@ -1094,7 +1096,8 @@ static const struct {
 	{ "DELETE FROM work_nacks WHERE rowid IN (SELECT rowid FROM work_nacks"
 	  " WHERE until <= ?1 LIMIT 100)", CUT_NOW },
 	{ "DELETE FROM inbox_messages WHERE id IN (SELECT id FROM inbox_messages"
-	  " WHERE acked_at IS NOT NULL AND acked_at < ?1 LIMIT 100)", CUT_ARCHIVE },
+	  " WHERE archived_at IS NOT NULL AND archived_at < ?1 LIMIT 100)",
+	  CUT_ARCHIVE },
 	{ "DELETE FROM credential_rotations WHERE seq IN (SELECT seq FROM"
 	  " credential_rotations WHERE at < ?1 LIMIT 100)", CUT_DAY },
 	{ "DELETE FROM credential_streams WHERE rowid IN (SELECT rowid FROM"

@@ -300,6 +300,7 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_org_updated ON sessions(org_id, updated_at);
 CREATE INDEX sessions_worker_status ON sessions(worker_id, status);
 CREATE INDEX sessions_org_created ON sessions(org_id, created_at);
+CREATE INDEX sessions_status_updated ON sessions(status, updated_at);
 
 CREATE TABLE work_queue (
 	session_id  TEXT PRIMARY KEY REFERENCES sessions(tracker_session_id) ON DELETE CASCADE,
@@ -352,7 +353,9 @@ CREATE TABLE inbox_messages (
 	user_name     TEXT,
 	created_at    INTEGER NOT NULL,
 	delivered_at  INTEGER,
-	acked_at      INTEGER
+	delivered_to  TEXT,
+	acked_at      INTEGER,
+	archived_at   INTEGER                 -- the session went terminal (02 §6.7)
 ) STRICT;
 CREATE INDEX inbox_messages_pending ON inbox_messages(session_id, delivered_at, lane, seq);
 

@@ -1712,29 +1712,6 @@ credential_watch_resumes_at_newest_for_a_purged_or_bad_id(void **state)
 	assert_string_equal(watch(&w, NULL, NULL), "C=project");
 }
 
-static void
-credential_purge_drops_old_rotations_and_dead_streams(void **state)
-{
-	const char *live, *dead;
-	int64_t n = -1, keep;
-
-	cput("", "", "OLD", "1");
-	tick(CRED_ROTATION_KEEP_MS + 1);
-	cput("", "", "NEW", "1");
-	keep = rot_max();
-	assert_int_equal(credential_stream_open(&A, O.id, "a", P1.id, "p",
-	    now_ms, &live), DOM_OK);
-	assert_int_equal(credential_stream_open(&A, O.id, "b", P1.id, "p",
-	    now_ms - CRED_STREAM_LIVE_MS - 1, &dead), DOM_OK);
-	assert_int_equal(credential_purge(now_ms, 100, &n), DOM_OK);
-	assert_int_equal(n, 2);
-	assert_string_equal(q_text(sql_rotations, O.id), "put:::NEW");
-	assert_int_equal(rot_max(), keep);
-	assert_string_equal(q_text(sql_stream_count, live), "1");
-	assert_string_equal(q_text(sql_stream_count, dead), "0");
-	assert_int_equal(credential_purge(now_ms, 100, &n), DOM_OK);
-	assert_int_equal(n, 0);
-}
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
@@ -1795,7 +1772,6 @@ main(void)
 		T(credential_watch_ignores_other_projects_environments_and_orgs),
 		T(credential_watch_resumes_after_last_event_id),
 		T(credential_watch_resumes_at_newest_for_a_purged_or_bad_id),
-		T(credential_purge_drops_old_rotations_and_dead_streams),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

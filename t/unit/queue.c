@@ -1069,8 +1069,8 @@ test_cleanup_purges_and_promotes_after_expired_lock(void **state)
 	sql("INSERT INTO work_nacks VALUES ('w', 's', 5)");
 	sql("INSERT INTO work_claims VALUES ('old', 'w', 5)");
 	sql("INSERT INTO inbox_messages (id, session_id, seq, type, lane,"
-	    " payload, created_at, delivered_at, acked_at) VALUES"
-	    " (1, 's', 1, 'nudge', 'urgent', 'p', 1, 1, 1)");
+	    " payload, created_at, delivered_at, acked_at, archived_at) VALUES"
+	    " (1, 's', 1, 'nudge', 'urgent', 'p', 1, 1, 1, 1)");
 	sql("INSERT INTO credential_rotations (org_id, name, kind, at) VALUES"
 	    " ('org_acme', 'N', 'put', 1)");
 	sql("INSERT INTO credential_streams VALUES ('cs', 'org_acme', 's', 'p',"

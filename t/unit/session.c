@@ -774,7 +774,7 @@ test_terminal_effects_clear_rows_and_archive_inbox(void **state)
 	assert_int_equal(count("SELECT count(*) FROM work_claims", NULL), 0);
 	assert_int_equal(count("SELECT count(*) FROM issue_locks", NULL), 0);
 	assert_int_equal(count("SELECT count(*) FROM inbox_messages WHERE"
-	    " acked_at IS NULL", NULL), 0);
+	    " archived_at IS NULL", NULL), 0);
 }
 
 static void
