@@ -927,51 +927,6 @@ worker_render(struct jw *w, const struct worker *wk,
 	jw_obj_close(w);
 }
 
-/* ------------------------------------------------------ HTTP helpers */
-
-int
-worker_read_json(struct request *req, struct response *resp,
-    struct json_object **root)
-{
-	enum http_body_rc brc = http_read_body(req);
-
-	*root = NULL;
-	if (brc == HTTP_BODY_TOO_LARGE) {
-		http_error(resp, 413, "Request body too large");
-		return 0;
-	}
-	if (brc != HTTP_BODY_OK) {
-		http_error(resp, 400, "Invalid JSON body");
-		return 0;
-	}
-	if (req->body_len == 0) {
-		*root = json_object_new_object();
-		return 1;
-	}
-	if (json_parse_strict(req->body, req->body_len, JSON_MAX_DEPTH,
-	    root) != JSON_OK || !json_object_is_type(*root, json_type_object)) {
-		json_object_put(*root);
-		*root = NULL;
-		http_error(resp, 400, "Invalid JSON body");
-		return 0;
-	}
-	return 1;
-}
-
-void
-worker_store_fail(struct response *resp, const char *message)
-{
-	http_set_header(resp, "Retry-After", "1");
-	http_error(resp, 503, message);
-}
-
-void
-worker_no_store(struct response *resp)
-{
-	http_set_header(resp, "Cache-Control", "no-store");
-	http_set_header(resp, "Pragma", "no-cache");
-	resp->no_log_body = 1;
-}
 
 const char *
 worker_json_str(struct json_object *obj, const char *name)

@@ -227,18 +227,6 @@ void worker_render(struct jw *w, const struct worker *wk,
 
 /* ------------------------------------- HTTP helpers of the protocol */
 
-/* Reads and parses a worker-protocol body (02 §2): over the cap → 413
- * "Request body too large"; invalid JSON, invalid UTF-8, nesting > 32, a
- * duplicate member, U+0000 or a non-object → 400 "Invalid JSON body"; an
- * empty body is {}.  Returns 1 with *root (json_object_put() it), or 0
- * with the error in resp. */
-int  worker_read_json(struct request *req, struct response *resp,
-                      struct json_object **root);
-/* 503 with the endpoint's generic message and Retry-After: 1 (02 §2). */
-void worker_store_fail(struct response *resp, const char *message);
-/* Cache-Control: no-store, Pragma: no-cache, and the body kept out of
- * logs: for responses that carry a credential (01-auth.md §1.2). */
-void worker_no_store(struct response *resp);
 /* The non-empty string member name of obj, or NULL. */
 const char *worker_json_str(struct json_object *obj, const char *name);
 

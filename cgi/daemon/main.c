@@ -101,7 +101,7 @@ daemon_register(struct request *req, struct response *resp)
 	size_t tklen;
 	int b;
 
-	if (!worker_read_json(req, resp, &root))
+	if ((root = http_read_json(req, resp)) == NULL)
 		return;
 	if ((tk = worker_json_str(root, "registrationToken")) != NULL)
 		tklen = strlen(tk);
@@ -132,21 +132,21 @@ daemon_register(struct request *req, struct response *resp)
 	body.machine_id = dup_val(req->arena, &v[R_MACHINE]);
 
 	if (store_begin_write() != STORE_OK) {
-		worker_store_fail(resp, "Failed to register worker");
+		http_store_unavailable(resp, "Failed to register worker");
 		goto out;
 	}
 	if (worker_register(req->arena, req->principal, &reg, &body,
 	    clock_now_ms(), &w, &tok) != DOM_OK) {
 		store_rollback();
-		worker_store_fail(resp, "Failed to register worker");
+		http_store_unavailable(resp, "Failed to register worker");
 		goto out;
 	}
 	if (store_commit() != STORE_OK) {
 		store_rollback();
-		worker_store_fail(resp, "Failed to register worker");
+		http_store_unavailable(resp, "Failed to register worker");
 		goto wipe;
 	}
-	worker_no_store(resp);
+	http_no_store(resp);
 	jw_init(&jw, &resp->body);
 	jw_obj_open(&jw);
 	jw_kstr(&jw, "workerId", w.id);
@@ -163,7 +163,6 @@ daemon_register(struct request *req, struct response *resp)
 wipe:
 	sodium_memzero(tok.token, tok.len);
 out:
-	json_object_put(root);
 }
 
 /* ---------------------------------------------------------- heartbeat */
@@ -206,7 +205,7 @@ daemon_heartbeat(struct request *req, struct response *resp)
 	int64_t now, pending = 0;
 	enum dom_rc rc;
 
-	if (!worker_read_json(req, resp, &root))
+	if ((root = http_read_json(req, resp)) == NULL)
 		return;
 	if (valid_body(req->arena, VALID_LAX, heartbeat_fields, H__MAX, root,
 	    v, &verr) == -1) {
@@ -233,7 +232,7 @@ daemon_heartbeat(struct request *req, struct response *resp)
 
 	now = clock_now_ms();
 	if (store_begin_write() != STORE_OK) {
-		worker_store_fail(resp, "Failed to process heartbeat");
+		http_store_unavailable(resp, "Failed to process heartbeat");
 		goto out;
 	}
 	rc = worker_get(req->arena, id, now, &w);
@@ -248,7 +247,7 @@ daemon_heartbeat(struct request *req, struct response *resp)
 		if (rc == DOM_NOT_FOUND)
 			http_error(resp, 404, "Worker not found");
 		else
-			worker_store_fail(resp, "Failed to process heartbeat");
+			http_store_unavailable(resp, "Failed to process heartbeat");
 		goto out;
 	}
 	iso8601_ms(ts, now);
@@ -262,7 +261,6 @@ daemon_heartbeat(struct request *req, struct response *resp)
 	jw_obj_close(&jw);
 	http_json(resp, 200);
 out:
-	json_object_put(root);
 }
 
 /* ------------------------------------------------------------- routes */

@@ -62,7 +62,7 @@ commit(struct response *resp, const char *message)
 {
 	if (store_commit() != STORE_OK) {
 		store_rollback();
-		worker_store_fail(resp, message);
+		http_store_unavailable(resp, message);
 		return 0;
 	}
 	return 1;
@@ -158,7 +158,7 @@ workers_register(struct request *req, struct response *resp)
 		}
 		onboarding = 1;
 	}
-	if (!worker_read_json(req, resp, &root))
+	if ((root = http_read_json(req, resp)) == NULL)
 		return;
 	one = arena_alloc(req->arena, sizeof(*one));
 	if (onboarding) {
@@ -177,7 +177,7 @@ workers_register(struct request *req, struct response *resp)
 			auth_fail(req, resp, F3, 0, 0);
 			goto out;
 		default:
-			worker_store_fail(resp, "Failed to register worker");
+			http_store_unavailable(resp, "Failed to register worker");
 			goto out;
 		}
 		one[0] = proj.id;
@@ -197,7 +197,7 @@ workers_register(struct request *req, struct response *resp)
 	if (!onboarding && v[R_PROJECTID].present && v[R_PROJECTID].len > 0) {
 		rc = project_get(req->arena, reg.org_id, v[R_PROJECTID].s, &proj);
 		if (rc == DOM_STORE) {
-			worker_store_fail(resp, "Failed to register worker");
+			http_store_unavailable(resp, "Failed to register worker");
 			goto out;
 		}
 		if (rc != DOM_OK || (reg.project_ids != NULL &&
@@ -227,19 +227,19 @@ workers_register(struct request *req, struct response *resp)
 
 	now = clock_now_ms();
 	if (store_begin_write() != STORE_OK) {
-		worker_store_fail(resp, "Failed to register worker");
+		http_store_unavailable(resp, "Failed to register worker");
 		goto out;
 	}
 	if (worker_register(req->arena, p, &reg, &body, now, &w, &tok) !=
 	    DOM_OK) {
 		store_rollback();
-		worker_store_fail(resp, "Failed to register worker");
+		http_store_unavailable(resp, "Failed to register worker");
 		goto out;
 	}
 	if (!commit(resp, "Failed to register worker"))
 		goto wipe;
 
-	worker_no_store(resp);
+	http_no_store(resp);
 	jw_init(&jw, &resp->body);
 	jw_obj_open(&jw);
 	jw_kstr(&jw, "workerId", w.id);
@@ -253,7 +253,6 @@ workers_register(struct request *req, struct response *resp)
 wipe:
 	sodium_memzero(tok.token, tok.len);
 out:
-	json_object_put(root);
 }
 
 /* ---------------------------------------------------------- heartbeat */
@@ -297,7 +296,7 @@ workers_heartbeat(struct request *req, struct response *resp)
 	int64_t now, pending = 0;
 	enum dom_rc rc;
 
-	if (!path_bound(req, resp, id) || !worker_read_json(req, resp, &root))
+	if (!path_bound(req, resp, id) || (root = http_read_json(req, resp)) == NULL)
 		return;
 	if (valid_body(req->arena, VALID_LAX, heartbeat_fields, H__MAX, root,
 	    v, &verr) == -1) {
@@ -325,7 +324,7 @@ workers_heartbeat(struct request *req, struct response *resp)
 
 	now = clock_now_ms();
 	if (store_begin_write() != STORE_OK) {
-		worker_store_fail(resp, "Failed to update heartbeat");
+		http_store_unavailable(resp, "Failed to update heartbeat");
 		goto out;
 	}
 	rc = worker_get(req->arena, id, now, &w);
@@ -338,7 +337,7 @@ workers_heartbeat(struct request *req, struct response *resp)
 		if (rc == DOM_NOT_FOUND)
 			not_found(resp);
 		else
-			worker_store_fail(resp, "Failed to update heartbeat");
+			http_store_unavailable(resp, "Failed to update heartbeat");
 		goto out;
 	}
 	if (!commit(resp, "Failed to update heartbeat"))
@@ -352,7 +351,6 @@ workers_heartbeat(struct request *req, struct response *resp)
 	jw_obj_close(&jw);
 	http_json(resp, 200);
 out:
-	json_object_put(root);
 }
 
 /* ------------------------------------------------------ refresh-token */
@@ -375,7 +373,7 @@ workers_refresh_token(struct request *req, struct response *resp)
 		 * minted from must still be usable, then F1. */
 		rc = worker_reg_check(req->arena, p, now, &reg);
 		if (rc == DOM_STORE) {
-			worker_store_fail(resp, "Failed to refresh token");
+			http_store_unavailable(resp, "Failed to refresh token");
 			return;
 		}
 		if (rc != DOM_OK) {
@@ -390,7 +388,7 @@ workers_refresh_token(struct request *req, struct response *resp)
 	}
 
 	if (store_begin_write() != STORE_OK) {
-		worker_store_fail(resp, "Failed to refresh token");
+		http_store_unavailable(resp, "Failed to refresh token");
 		return;
 	}
 	rc = worker_get(req->arena, id, now, &w);
@@ -403,13 +401,13 @@ workers_refresh_token(struct request *req, struct response *resp)
 		if (rc == DOM_NOT_FOUND)
 			not_found(resp);
 		else
-			worker_store_fail(resp, "Failed to refresh token");
+			http_store_unavailable(resp, "Failed to refresh token");
 		return;
 	}
 	if (!commit(resp, "Failed to refresh token"))
 		goto wipe;
 
-	worker_no_store(resp);
+	http_no_store(resp);
 	jw_init(&jw, &resp->body);
 	jw_obj_open(&jw);
 	jw_kstr(&jw, "workerId", w.id);
@@ -468,7 +466,7 @@ workers_list(struct request *req, struct response *resp)
 	c.now = clock_now_ms();
 	c.tail = &c.head;
 	if (store_begin_read() != STORE_OK) {
-		worker_store_fail(resp, "Failed to list workers");
+		http_store_unavailable(resp, "Failed to list workers");
 		return;
 	}
 	if (worker_list(req->arena, req->principal, c.now, list_one, &c) !=
@@ -510,7 +508,7 @@ workers_list(struct request *req, struct response *resp)
 	return;
 fail:
 	store_rollback();
-	worker_store_fail(resp, "Failed to list workers");
+	http_store_unavailable(resp, "Failed to list workers");
 }
 
 /* ---------------------------------------------------------------- get */
@@ -528,7 +526,7 @@ workers_get(struct request *req, struct response *resp)
 	if (!path_bound(req, resp, id))
 		return;
 	if (store_begin_read() != STORE_OK) {
-		worker_store_fail(resp, "Failed to get worker");
+		http_store_unavailable(resp, "Failed to get worker");
 		return;
 	}
 	rc = worker_get(req->arena, id, clock_now_ms(), &w);
@@ -542,7 +540,7 @@ workers_get(struct request *req, struct response *resp)
 		return;
 	}
 	if (rc != DOM_OK) {
-		worker_store_fail(resp, "Failed to get worker");
+		http_store_unavailable(resp, "Failed to get worker");
 		return;
 	}
 	jw_init(&jw, &resp->body);
@@ -565,7 +563,7 @@ workers_delete(struct request *req, struct response *resp)
 	if (!path_bound(req, resp, id))
 		return;
 	if (store_begin_write() != STORE_OK) {
-		worker_store_fail(resp, "Failed to deregister worker");
+		http_store_unavailable(resp, "Failed to deregister worker");
 		return;
 	}
 	rc = worker_get(req->arena, id, clock_now_ms(), &w);
@@ -578,7 +576,7 @@ workers_delete(struct request *req, struct response *resp)
 		if (rc == DOM_NOT_FOUND)
 			not_found(resp);
 		else
-			worker_store_fail(resp, "Failed to deregister worker");
+			http_store_unavailable(resp, "Failed to deregister worker");
 		return;
 	}
 	if (!commit(resp, "Failed to deregister worker"))
