@@ -15,6 +15,18 @@
 #include "store.h"
 #include "tenancy.h"
 
+/*
+ * Portable SQL for "the column's value is an element of the JSON string
+ * array bound as parameter P" (NULL = no filter).  00-overview.md §2 keeps
+ * domain SQL to what SQLite and PostgreSQL share, so no json_each: the
+ * array text is searched for the quoted value with LIKE (both dialects;
+ * '_' in the value escaped).  Only for values without '"', '\\' or '%'
+ * (ids and slugs), which JSON writes verbatim.
+ */
+#define SQL_IN_JSON_LIST(param, col) \
+	"(" param " IS NULL OR " param " LIKE '%\"' || replace(" col \
+	", '_', '\\_') || '\"%' ESCAPE '\\')"
+
 /* Appends one audit event for the change in hand (inside the caller's
  * write transaction) and releases payload.  person_*: the person the
  * event is about, whose email/displayName/ip members are sealed. */

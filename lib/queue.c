@@ -64,7 +64,8 @@ static const char sql_lock_put[] =
     " expires_at) VALUES (?1, ?2, ?3, ?4)";
 static const char sql_queue_put[] =
     "INSERT OR REPLACE INTO work_queue (session_id, org_id, project_id,"
-    " priority, queued_at, item) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    " priority, queued_at, item, project_name)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char sql_queue_del[] =
     "DELETE FROM work_queue WHERE session_id = ?1";
 static const char sql_parked_put[] =
@@ -106,6 +107,7 @@ queue_insert(const struct session *s)
 	ss_bind_int(st, 4, s->priority);
 	ss_bind_int(st, 5, s->queued_at);
 	ss_bind_textn(st, 6, item, n);
+	ss_bind_text(st, 7, s->project_name);
 	return rc_store(ss_exec(st));
 }
 
@@ -317,10 +319,10 @@ static const char sql_poll_inbox[] =
 static const char sql_poll_queue[] =
     "SELECT q.session_id, q.priority, q.item, q.project_id FROM work_queue q"
     " WHERE q.org_id = ?1"
-    " AND (?2 IS NULL OR q.project_id IN (SELECT value FROM json_each(?2)))"
-    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(?3) j"
-    "  WHERE j.value = q.project_id"
-    "  OR j.value = json_extract(q.item, '$.projectName')))"
+    " AND " SQL_IN_JSON_LIST("?2", "q.project_id")
+    " AND (?3 IS NULL OR " SQL_IN_JSON_LIST("?3", "q.project_id")
+    "  OR (q.project_name IS NOT NULL AND "
+    SQL_IN_JSON_LIST("?3", "q.project_name") "))"
     " AND NOT EXISTS (SELECT 1 FROM work_nacks n WHERE n.worker_id = ?4"
     "  AND n.session_id = q.session_id AND n.until > ?5)"
     " ORDER BY q.priority, q.queued_at, q.rowid LIMIT ?6";
@@ -581,14 +583,13 @@ queue_poll(struct arena *a, const struct actor *who,
 /* ------------------------------------------------------- claim (§6.4) */
 
 static const char sql_claim_row[] =
-    "SELECT q.priority, q.project_id, q.item,"
-    " json_extract(q.item, '$.projectName')"
+    "SELECT q.priority, q.project_id, q.item, q.project_name"
     " FROM work_queue q WHERE q.session_id = ?1 AND q.org_id = ?2";
 static const char sql_claim_live[] =
     "SELECT 1 FROM work_claims WHERE session_id = ?1 AND expires_at > ?2";
 static const char sql_in_list[] =
-    "SELECT EXISTS (SELECT 1 FROM json_each(?1)"
-    " WHERE value = ?2 OR value = ?3)";
+    "SELECT " SQL_IN_JSON_LIST("?1", "?3") " OR (?2 IS NOT NULL AND "
+    SQL_IN_JSON_LIST("?1", "?2") ")";
 static const char sql_requeue[] =
     "UPDATE work_queue SET priority = ?2, queued_at = ?3, item = ?4"
     " WHERE session_id = ?1";

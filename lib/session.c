@@ -235,7 +235,7 @@ static const char sql_list[] =
     "SELECT " SESSION_COLS " FROM sessions s"
     " LEFT JOIN projects p ON p.id = s.project_id"
     " WHERE s.org_id = ?1"
-    " AND (?2 IS NULL OR s.project_id IN (SELECT value FROM json_each(?2)))"
+    " AND " SQL_IN_JSON_LIST("?2", "s.project_id")
     " ORDER BY s.updated_at DESC, s.tracker_session_id DESC LIMIT ?3";
 
 enum dom_rc

@@ -94,8 +94,11 @@ store_open(const char *path, int flags)
 		log_error("store_open: journal_mode: %s", sqlite3_errmsg(db));
 		goto fail;
 	}
+	/* case_sensitive_like: LIKE compares as PostgreSQL's does (the
+	 * portable list test of extern.h relies on it). */
 	if (sqlite3_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-	    " PRAGMA temp_store=MEMORY;", NULL, NULL, NULL) != SQLITE_OK) {
+	    " PRAGMA temp_store=MEMORY; PRAGMA case_sensitive_like=ON;",
+	    NULL, NULL, NULL) != SQLITE_OK) {
 		log_error("store_open: pragmas: %s", sqlite3_errmsg(db));
 		goto fail;
 	}

@@ -164,17 +164,17 @@ static const char sql_active_sessions[] =
 /* ?2: JSON array of the principal's projects, NULL = all. */
 static const char sql_queue_length[] =
     "SELECT count(*) FROM work_queue WHERE org_id = ?1"
-    " AND (?2 IS NULL OR project_id IN (SELECT value FROM json_each(?2)))";
+    " AND " SQL_IN_JSON_LIST("?2", "project_id");
 /* The rows poll step 3 (02 §6.4) would match for worker ?4: its org (?1),
  * its auth projects (?2, NULL = all), its name filter (?3: project id or
  * slug; NULL or [] = all) and no unexpired nack by it. */
 static const char sql_pending_count[] =
     "SELECT count(*) FROM work_queue q WHERE q.org_id = ?1"
-    " AND (?2 IS NULL OR q.project_id IN (SELECT value FROM json_each(?2)))"
-    " AND (?3 IS NULL OR json_array_length(?3) = 0"
-    "  OR q.project_id IN (SELECT value FROM json_each(?3))"
-    "  OR (SELECT p.slug FROM projects p WHERE p.id = q.project_id)"
-    "   IN (SELECT value FROM json_each(?3)))"
+    " AND " SQL_IN_JSON_LIST("?2", "q.project_id")
+    " AND (?3 IS NULL OR ?3 = '[]'"
+    "  OR " SQL_IN_JSON_LIST("?3", "q.project_id")
+    "  OR (q.project_name IS NOT NULL AND "
+    SQL_IN_JSON_LIST("?3", "q.project_name") "))"
     " AND NOT EXISTS (SELECT 1 FROM work_nacks n WHERE n.worker_id = ?4"
     "  AND n.session_id = q.session_id AND n.until > ?5)";
 

@@ -306,6 +306,7 @@ CREATE TABLE work_queue (
 	session_id  TEXT PRIMARY KEY REFERENCES sessions(tracker_session_id) ON DELETE CASCADE,
 	org_id      TEXT NOT NULL,
 	project_id  TEXT NOT NULL,
+	project_name TEXT,                          -- the project slug (name filters)
 	priority    INTEGER NOT NULL,
 	queued_at   INTEGER NOT NULL,
 	item        TEXT NOT NULL                   -- QueuedWork JSON as handed to workers

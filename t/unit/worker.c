@@ -57,7 +57,8 @@ static const char sql_session_insert[] =
     " VALUES (?1, ?2, ?3, ?1, ?1, ?4, ?5, ?5, ?6, ?7)";
 static const char sql_queue_insert[] =
     "INSERT INTO work_queue (session_id, org_id, project_id, priority,"
-    " queued_at, item) VALUES (?1, ?2, ?3, 3, ?4, '{}')";
+    " queued_at, item, project_name) VALUES (?1, ?2, ?3, 3, ?4, '{}',"
+    " (SELECT slug FROM projects WHERE id = ?3))";
 static const char sql_nack_insert[] =
     "INSERT INTO work_nacks (worker_id, session_id, until) VALUES (?1, ?2, ?3)";
 static const char sql_worker_count[] =
