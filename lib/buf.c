@@ -35,7 +35,7 @@ buf_free(struct buf *b)
 
 /* Grows so that n more bytes and a NUL fit; aborts on allocation failure
  * (see arena.h for why). */
-static void
+void
 buf_reserve(struct buf *b, size_t n)
 {
 	size_t need, ncap;

@@ -16,6 +16,9 @@ struct buf {
 void  buf_init(struct buf *b);
 void  buf_reset(struct buf *b);                   /* len = 0, keeps memory */
 void  buf_free(struct buf *b);
+/* Makes room for n more bytes now, so later appends never reallocate
+ * (a buffer about to hold a secret leaves no copy in freed memory). */
+void  buf_reserve(struct buf *b, size_t n);
 void  buf_append(struct buf *b, const void *p, size_t n);
 void  buf_puts(struct buf *b, const char *s);
 void  buf_putc(struct buf *b, char c);

@@ -1700,3 +1700,66 @@ credential_watch_poll(struct arena *a, struct cred_watch *w,
 	return DOM_OK;
 }
 
+
+/* ------------------------------------------------------ git credentials */
+
+static const char sql_https_repos[] =
+    "SELECT url, provider FROM project_repos WHERE org_id = ?1"
+    " AND project_id = ?2 AND url LIKE 'https://%'"
+    " ORDER BY created_at, id";
+
+enum dom_rc
+credential_git_tokens(struct arena *a, const char *org_id,
+    const char *project_id, struct git_token **out, size_t *n)
+{
+	struct sstmt *st = store_stmt(sql_https_repos);
+	struct git_token *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (st == NULL)
+		return DOM_STORE;
+	ss_bind_text(st, 1, org_id);
+	ss_bind_text(st, 2, project_id);
+	while ((rc = ss_step(st)) == STORE_ROW) {
+		const char *provider = ss_text(st, 1), *name;
+		struct git_token t;
+		enum dom_rc drc;
+		int found = 0;
+
+		if (strcmp(provider, "github") == 0)
+			name = "GITHUB_TOKEN";
+		else if (strcmp(provider, "gitlab") == 0)
+			name = "GITLAB_TOKEN";
+		else if (strcmp(provider, "bitbucket") == 0)
+			name = "BITBUCKET_TOKEN";
+		else
+			name = "GIT_TOKEN";
+		t.clone_url = arena_strdup(a, ss_text(st, 0));
+		drc = credential_resolve_name(a, org_id, project_id, "production",
+		    name, &t.ref, &found);
+		if (drc != DOM_OK) {
+			ss_reset(st);
+			return drc;
+		}
+		if (!found)
+			continue;
+		if (*n == cap) {
+			struct git_token *nv;
+
+			cap = cap ? cap * 2 : 4;
+			nv = arena_alloc(a, cap * sizeof(*nv));
+			if (*n > 0)
+				memcpy(nv, v, *n * sizeof(*nv));
+			v = nv;
+		}
+		v[(*n)++] = t;
+	}
+	ss_reset(st);
+	if (rc != STORE_DONE)
+		return DOM_STORE;
+	*out = v;
+	return DOM_OK;
+}

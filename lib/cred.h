@@ -180,6 +180,20 @@ enum dom_rc credential_resolve_name(struct arena *a, const char *org_id,
  * DOM_NOT_FOUND when the row is gone, DOM_STORE (also when the sealing
  * key cannot open it, logged without the value). */
 enum dom_rc credential_value_write(struct jw *w, const char *credential_id) DOM_WUR;
+
+/* One gitCredentials entry of a poll (02-worker-protocol.md §5.1): an
+ * https repository of the project and the credential its provider names
+ * (GITHUB_TOKEN, GITLAB_TOKEN, BITBUCKET_TOKEN, GIT_TOKEN) as resolved for
+ * environment production. */
+struct git_token {
+	const char     *clone_url;
+	struct cred_ref ref;
+};
+/* The entries of project_id, repositories in createdAt order; names that
+ * do not resolve and ssh repositories add nothing. */
+enum dom_rc credential_git_tokens(struct arena *a, const char *org_id,
+                                  const char *project_id,
+                                  struct git_token **out, size_t *n) DOM_WUR;
 /* An upper bound of the bytes credential_value_write() and a "NAME":
  * key add for refs[0..n), so a buffer reserved to it never reallocates
  * (and leaves no stray copy of a value in freed memory). */

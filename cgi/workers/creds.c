@@ -111,24 +111,6 @@ session_check(struct request *req, struct response *resp, const char *id,
 	return 0;
 }
 
-/* Grows b so that reserve more bytes fit without a reallocation, which
- * would leave a copy of what it held in freed memory. */
-static void
-buf_reserve(struct buf *b, size_t more)
-{
-	size_t len = b->len;
-	char zero[256];
-
-	if (b->cap > len + more)
-		return;
-	memset(zero, 0, sizeof(zero));
-	while (b->len < len + more + 1)
-		buf_append(b, zero, len + more + 1 - b->len < sizeof(zero) ?
-		    len + more + 1 - b->len : sizeof(zero));
-	b->len = len;
-	b->data[len] = '\0';
-}
-
 /* {"NAME":"value",…} of refs, values unsealed one at a time. */
 static enum dom_rc
 env_write(struct jw *w, const struct cred_ref *refs, size_t n)

@@ -9,11 +9,13 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "auth.h"
 #include "clock.h"
+#include "cred.h"
 #include "extern.h"
 #include "http.h"
 #include "json.h"
@@ -28,6 +30,85 @@ static const char msg_failed[] = "Failed to poll for work";
 /* Set by a poll; read by the after-request hook of this process. */
 static int     cleanup_wanted;
 static int64_t cleanup_next_check;
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The hosted-docs member gitCredentials (02 §5.1): for runtime-JWT
+ * callers, in a poll that claims work, per distinct project of the claimed
+ * items in claim order, each https repository whose provider's token name
+ * resolves.  One credential.revealed per project, in the poll's
+ * transaction.  Returns 1 when the member was written, 0 when there was
+ * nothing to send, -1 on a store failure. */
+static int
+git_credentials(struct request *req, struct response *resp,
+    const struct actor *who, const struct principal *p,
+    const struct queue_poll_result *res, struct jw *w)
+{
+	char exp[ISO8601_LEN + 1];
+	int opened = 0;
+
+	iso8601_ms(exp, clock_now_ms() + cfg.credential_refresh * 1000);
+	for (int i = 0; i < res->nclaimed; i++) {
+		const char *proj = res->project_ids[i];
+		const char **names;
+		struct git_token *t;
+		size_t n, nn = 0;
+		int seen = 0;
+
+		for (int j = 0; j < i && !seen; j++)
+			seen = strcmp(res->project_ids[j], proj) == 0;
+		if (seen)
+			continue;
+		if (credential_git_tokens(req->arena, p->org_id, proj, &t, &n) !=
+		    DOM_OK)
+			return -1;
+		if (n == 0)
+			continue;
+		/* Room for every token now, so the body never reallocates
+		 * with a value in it (no stray copy in freed memory). */
+		{
+			size_t need = 0;
+
+			for (size_t k = 0; k < n; k++)
+				need += t[k].ref.sealed_len * 6 + 64 +
+				    strlen(t[k].clone_url) * 6 + 2 * ISO8601_LEN;
+			buf_reserve(w->b, need);
+		}
+		if (!opened) {
+			jw_key(w, "gitCredentials");
+			jw_arr_open(w);
+			opened = 1;
+		}
+		names = arena_alloc(req->arena, n * sizeof(*names));
+		for (size_t k = 0; k < n; k++) {
+			int dup = 0;
+
+			jw_obj_open(w);
+			jw_key(w, "token");
+			if (credential_value_write(w, t[k].ref.id) != DOM_OK)
+				return -1;
+			jw_kstr(w, "cloneUrl", t[k].clone_url);
+			jw_kstr(w, "expiresAt", exp);
+			jw_obj_close(w);
+			for (size_t m = 0; m < nn && !dup; m++)
+				dup = strcmp(names[m], t[k].ref.name) == 0;
+			if (!dup)
+				names[nn++] = t[k].ref.name;
+		}
+		qsort(names, nn, sizeof(*names), cmp_names);
+		if (credential_revealed(req->arena, who, p->org_id, "poll", proj,
+		    "production", NULL, names, nn) == -1)
+			return -1;
+	}
+	if (opened)
+		jw_arr_close(w);
+	(void)resp;
+	return opened;
+}
 
 void
 workers_poll(struct request *req, struct response *resp)
@@ -60,8 +141,16 @@ workers_poll(struct request *req, struct response *resp)
 		store_rollback();
 		goto busy;
 	}
-	/* Hosted-docs members (gitCredentials, for res's claimed items)
-	 * go here, before the object is closed; none is sent yet. */
+	if (p->kind == CK_RUNTIME_JWT && res.nclaimed > 0) {
+		switch (git_credentials(req, resp, &who, p, &res, &w)) {
+		case -1:
+			store_rollback();
+			goto busy;
+		case 1:
+			http_no_store(resp);
+			break;
+		}
+	}
 	jw_obj_close(&w);
 	if (store_commit() != STORE_OK) {
 		store_rollback();
