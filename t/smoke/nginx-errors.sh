@@ -157,13 +157,23 @@ burst() { # burst N METHOD PATH [curl args]: status codes, one a line
 	curl -s -w '%{http_code}\n' -X "$m" "$@" "${urls[@]}" || true
 }
 count() { grep -c "^$1\$" <<<"$2" || true; }
+# req_limited METHOD PATH [curl args]: t_req, repeated (at most 5 times)
+# while the answer is not 429 -- on a slow (sanitizer) build the bucket may
+# have refilled one slot since the burst; the next request is limited again.
+req_limited() {
+	local i
+	for i in 1 2 3 4 5; do
+		t_req "$@"
+		[ "$T_STATUS" = 429 ] && return 0
+	done
+}
 
 # Login: 10/min per IP, burst 5 (01-auth.md §9.5). The limit runs before the
 # 503 of an unbuilt console too (try_files comes after limit_req).
 codes=$(burst 12 POST /api/auth/login -H 'Content-Type: application/json' -d '{}')
 t_eq "12 rapid logins: 1 + burst 5 answered, 6 limited" "$(count 429 "$codes")" 6
 t_not "12 rapid logins: the first is not limited" test "$(head -n 1 <<<"$codes")" = 429
-t_req POST /api/auth/login -H 'Content-Type: application/json' -d '{}'
+req_limited POST /api/auth/login -H 'Content-Type: application/json' -d '{}'
 t_expect_json "login over the limit" 429 "$LIMITED"
 t_eq "login over the limit: Retry-After" "$(t_header Retry-After)" 60
 no_cors "login 429"
@@ -186,14 +196,14 @@ codes=$(burst 25 GET /api/public/stats -H 'Authorization: Bearer rsk_live_x')
 t_eq "25 rapid public requests with a Bearer: none limited" "$(count 429 "$codes")" 0
 codes=$(burst 25 GET /api/public/stats -b 'rensei_session=x')
 t_eq "25 rapid public requests with the cookie: none limited" "$(count 429 "$codes")" 0
-t_req GET /api/public/stats
+req_limited GET /api/public/stats
 t_expect_json "anonymous public over the limit" 429 "$LIMITED"
 t_eq "public 429: Retry-After" "$(t_header Retry-After)" 60
 
 # /.well-known: anon_ip, 60/min burst 20, whatever the request carries (11 §1).
 codes=$(burst 25 GET /.well-known/agent-card.json -H 'Authorization: Bearer x')
 t_between "25 rapid discovery requests (bogus Bearer): 1 + 20 answered" "$(count 429 "$codes")" 4 12
-t_req GET /.well-known/whatever
+req_limited GET /.well-known/whatever
 t_expect_json "discovery over the limit" 429 "$LIMITED"
 t_eq "discovery 429: Retry-After" "$(t_header Retry-After)" 60
 cors_headers "discovery 429"
