@@ -62,8 +62,10 @@ static const char sql_lock_get[] =
 static const char sql_lock_put[] =
     "INSERT OR REPLACE INTO issue_locks (org_id, issue_id, session_id,"
     " expires_at) VALUES (?1, ?2, ?3, ?4)";
+/* Plain INSERT after sql_queue_del: INSERT OR REPLACE would skip the
+ * delete trigger that keeps work_queue_counts exact. */
 static const char sql_queue_put[] =
-    "INSERT OR REPLACE INTO work_queue (session_id, org_id, project_id,"
+    "INSERT INTO work_queue (session_id, org_id, project_id,"
     " priority, queued_at, item, project_name)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char sql_queue_del[] =
@@ -95,10 +97,14 @@ static enum dom_rc
 queue_insert(const struct session *s)
 {
 	struct sstmt *st = store_stmt(sql_queue_put);
+	struct sstmt *del = store_stmt(sql_queue_del);
 	const char *item;
 	size_t n;
 
-	if (st == NULL)
+	if (st == NULL || del == NULL)
+		return DOM_STORE;
+	ss_bind_text(del, 1, s->tracker_session_id);
+	if (ss_exec(del) != STORE_OK)
 		return DOM_STORE;
 	item = item_build(s, s->priority, s->queued_at, &n);
 	ss_bind_text(st, 1, s->tracker_session_id);

@@ -162,21 +162,26 @@ static const char sql_active_sessions[] =
     " AND status IN ('claimed', 'running', 'finalizing')"
     " ORDER BY claimed_at, tracker_session_id";
 /* ?2: JSON array of the principal's projects, NULL = all. */
+/* queueLength: the maintained per-project counts (work_queue_counts). */
 static const char sql_queue_length[] =
-    "SELECT count(*) FROM work_queue WHERE org_id = ?1"
+    "SELECT coalesce(sum(n), 0) FROM work_queue_counts WHERE org_id = ?1"
     " AND " SQL_IN_JSON_LIST("?2", "project_id");
-/* The rows poll step 3 (02 §6.4) would match for worker ?4: its org (?1),
- * its auth projects (?2, NULL = all), its name filter (?3: project id or
- * slug; NULL or [] = all) and no unexpired nack by it. */
+/* pendingWorkCount (02 §5.1): the queued rows of the worker's org, auth
+ * projects (?2, NULL = all) and name filter (?3: project id or slug; NULL
+ * or [] = all), from the maintained counts, less the rows it has an
+ * unexpired nack on (few: RENSEI_NACK_EXCLUSION per nacked item). */
 static const char sql_pending_count[] =
-    "SELECT count(*) FROM work_queue q WHERE q.org_id = ?1"
-    " AND " SQL_IN_JSON_LIST("?2", "q.project_id")
-    " AND (?3 IS NULL OR ?3 = '[]'"
-    "  OR " SQL_IN_JSON_LIST("?3", "q.project_id")
-    "  OR (q.project_name IS NOT NULL AND "
-    SQL_IN_JSON_LIST("?3", "q.project_name") "))"
-    " AND NOT EXISTS (SELECT 1 FROM work_nacks n WHERE n.worker_id = ?4"
-    "  AND n.session_id = q.session_id AND n.until > ?5)";
+    "SELECT (SELECT coalesce(sum(c.n), 0) FROM work_queue_counts c"
+    "  WHERE c.org_id = ?1 AND " SQL_IN_JSON_LIST("?2", "c.project_id")
+    "  AND (?3 IS NULL OR ?3 = '[]' OR " SQL_IN_JSON_LIST("?3", "c.project_id")
+    "   OR (c.project_name IS NOT NULL AND "
+    SQL_IN_JSON_LIST("?3", "c.project_name") ")))"
+    " - (SELECT count(*) FROM work_nacks k JOIN work_queue q"
+    "  ON q.session_id = k.session_id WHERE k.worker_id = ?4 AND k.until > ?5"
+    "  AND q.org_id = ?1 AND " SQL_IN_JSON_LIST("?2", "q.project_id")
+    "  AND (?3 IS NULL OR ?3 = '[]' OR " SQL_IN_JSON_LIST("?3", "q.project_id")
+    "   OR (q.project_name IS NOT NULL AND "
+    SQL_IN_JSON_LIST("?3", "q.project_name") ")))";
 
 enum dom_rc
 worker_list(struct arena *a, const struct principal *p, int64_t now,

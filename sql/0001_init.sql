@@ -313,6 +313,28 @@ CREATE TABLE work_queue (
 ) STRICT;
 CREATE INDEX work_queue_order ON work_queue(org_id, priority, queued_at);
 
+-- Queued rows per (org, project), kept exact by triggers in the transaction
+-- that changes work_queue, so pendingWorkCount and queueLength read a few
+-- rows instead of counting the queue (02 §5.1).  Rows are never inserted
+-- with INSERT OR REPLACE (REPLACE's delete fires no trigger).
+CREATE TABLE work_queue_counts (
+	org_id        TEXT NOT NULL,
+	project_id    TEXT NOT NULL,
+	project_name  TEXT,
+	n             INTEGER NOT NULL,
+	PRIMARY KEY (org_id, project_id)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER work_queue_counts_ins AFTER INSERT ON work_queue BEGIN
+	INSERT INTO work_queue_counts (org_id, project_id, project_name, n)
+	VALUES (NEW.org_id, NEW.project_id, NEW.project_name, 1)
+	ON CONFLICT (org_id, project_id) DO UPDATE SET n = n + 1,
+	    project_name = coalesce(excluded.project_name, project_name);
+END;
+CREATE TRIGGER work_queue_counts_del AFTER DELETE ON work_queue BEGIN
+	UPDATE work_queue_counts SET n = n - 1
+	WHERE org_id = OLD.org_id AND project_id = OLD.project_id;
+END;
+
 CREATE TABLE work_claims (
 	session_id  TEXT PRIMARY KEY,
 	worker_id   TEXT NOT NULL,

@@ -138,3 +138,5 @@ for i in $(seq 1 $P); do
 done
 t_eq "DB: each worker holds exactly what its polls returned" "$ok" 1
 t_eq "PRAGMA integrity_check" "$(q 'PRAGMA integrity_check')" ok
+t_eq "work_queue_counts agree with the queue, per project" \
+	"$(q "SELECT count(*) FROM (SELECT org_id, project_id, count(*) AS c FROM work_queue GROUP BY 1, 2) w FULL JOIN (SELECT org_id, project_id, n FROM work_queue_counts WHERE n <> 0) k USING (org_id, project_id) WHERE w.c IS NOT k.n")" 0

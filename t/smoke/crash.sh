@@ -152,6 +152,8 @@ t_eq "audit events agree with every session's status" \
 lost=$(awk '$3 !~ /^2/' "$T_TMP/log" | wc -l)
 t_log "$lost reports were cut off by a kill (no 2xx); the database may or may not hold them"
 t_eq "PRAGMA integrity_check" "$(q 'PRAGMA integrity_check')" ok
+t_eq "work_queue_counts agree with the queue, per project" \
+	"$(q "SELECT count(*) FROM (SELECT org_id, project_id, count(*) AS c FROM work_queue GROUP BY 1, 2) w FULL JOIN (SELECT org_id, project_id, n FROM work_queue_counts WHERE n <> 0) k USING (org_id, project_id) WHERE w.c IS NOT k.n")" 0
 
 # The supervisor is still there and serves again.
 t_ok "the supervisor survived" t_alive "$SUP"

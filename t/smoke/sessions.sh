@@ -400,5 +400,7 @@ t_match "rensei-admin cleanup: {requeued, purged}" "$out" '^\{"requeued":[0-9]+,
 t_eq "cleanup: the maintenance row exists" "$(q "SELECT count(*) FROM maintenance WHERE name = 'worker-cleanup' AND last_at > 0")" 1
 
 t_eq "PRAGMA integrity_check" "$(q 'PRAGMA integrity_check')" ok
+t_eq "work_queue_counts agree with the queue, per project" \
+	"$(q "SELECT count(*) FROM (SELECT org_id, project_id, count(*) AS c FROM work_queue GROUP BY 1, 2) w FULL JOIN (SELECT org_id, project_id, n FROM work_queue_counts WHERE n <> 0) k USING (org_id, project_id) WHERE w.c IS NOT k.n")" 0
 audit=$("$ADMIN" --data "$T_DATA" --json audit verify --org "$ORG" 2>/dev/null || true)
 t_match "audit chain verifies" "$audit" '"valid":true'
