@@ -12,7 +12,7 @@
 #   where      the object the sample landed in (kernel, libsqlite3, libc, ours…)
 #   inclusive  every function of ours on the stack (each counted once a sample)
 #   innermost  the innermost function of ours on the stack, after skipping
-#              the thin store/JSON wrappers (ss_*, store_*, jw_*): the code
+#              the thin statement/JSON wrappers (ss_*, store_stmt, jw_*): the code
 #              that issued the work
 set -euo pipefail
 
@@ -34,7 +34,7 @@ function flush(   i, seen, f, inner) {
 		if (index(path[i], pat) == 0) continue
 		f = sym[i]
 		if (!(f in seen)) { seen[f] = 1; incl[f]++ }
-		if (inner == "" && f !~ /^(ss_|store_|jw_|sqlite3_)/) inner = f
+		if (inner == "" && f !~ /^(ss_|store_stmt|jw_|sqlite3_)/) inner = f
 	}
 	if (inner == "") inner = "(outside our code)"
 	innermost[inner]++

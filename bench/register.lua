@@ -5,8 +5,10 @@
 --   wrk -t1 -c8 -d60s -s bench/register.lua URL
 --
 -- Each 201 appends "workerId<TAB>runtimeToken" to BENCH_REG_OUT; the thread
--- stops once BENCH_WANT workers are written (a few more may land from
--- requests already in flight: bench/run uses the first BENCH_WANT lines).
+-- stops sending once BENCH_WANT workers are written (a few more may land
+-- from requests already in flight: bench/run uses the first BENCH_WANT
+-- lines). wrk itself still waits out its -d: bench/run ends it by its pid
+-- when the file is long enough.
 -- Any other status is written to BENCH_REG_OUT.err with its body (20 of
 -- them stop the thread too).
 

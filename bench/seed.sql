@@ -15,6 +15,7 @@
 --   * the queue item is the QueuedWork object of 02 §4, members in that
 --     order, with the optional members dispatch sets here (prompt, workType,
 --     projectName);
+--   * the queue row's project_name is the project slug (queue_insert());
 --   * one issue lock per issue (02 §6.6), as dispatch takes it.
 -- No session.created audit events: the chain is not what is measured, and
 -- nothing on the poll path reads past events.
@@ -48,8 +49,9 @@ SELECT sid, @org, @proj, printf('%s%08x', @tag, k),
 	at, at, at, 3, 'Benchmark item ' || k, 'development', 'cli'
 FROM bench_seed ORDER BY k;
 
-INSERT INTO work_queue (session_id, org_id, project_id, priority, queued_at, item)
-SELECT sid, @org, @proj, 3, at,
+INSERT INTO work_queue (session_id, org_id, project_id, project_name, priority,
+	queued_at, item)
+SELECT sid, @org, @proj, @slug, 3, at,
 	json_object('sessionId', sid, 'issueId', sid,
 	            'issueIdentifier', substr(sid, 1, 8), 'priority', 3,
 	            'queuedAt', at, 'prompt', 'Benchmark item ' || k,
