@@ -54,8 +54,8 @@ env_get(char **envp, const char *name)
 void
 http_request_init(struct request *req, struct arena *a, void *fcgi, char **envp)
 {
-	const char *uri, *q;
-	uint8_t rnd[12];
+	const char *uri, *q, *rid;
+	uint8_t rnd[16];
 
 	memset(req, 0, sizeof(*req));
 	req->arena = a;
@@ -78,8 +78,15 @@ http_request_init(struct request *req, struct arena *a, void *fcgi, char **envp)
 		req->query = q ? q + 1 : "";
 	req->remote_addr = env_get(envp, "REMOTE_ADDR");
 	req->is_head = strcmp(req->method, "HEAD") == 0;
-	random_bytes(rnd, sizeof(rnd));
-	hex_encode(req->request_id, rnd, sizeof(rnd));
+	/* nginx passes its $request_id (32 hex), which its access log also
+	 * carries; only a request from elsewhere costs a random draw. */
+	rid = env_get(envp, "REQUEST_ID");
+	if (rid != NULL && strlen(rid) == 32 && is_lower_hex(rid, 32))
+		memcpy(req->request_id, rid, 33);
+	else {
+		random_bytes(rnd, sizeof(rnd));
+		hex_encode(req->request_id, rnd, sizeof(rnd));
+	}
 }
 
 const char *

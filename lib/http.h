@@ -28,7 +28,7 @@ struct request {
 	const char    *path;          /* raw path, without the query */
 	const char    *query;         /* QUERY_STRING ("" when none) */
 	const char    *remote_addr;
-	char           request_id[27];
+	char           request_id[33]; /* nginx's $request_id, else random */
 	int            is_head;       /* HEAD answered as GET without body */
 	size_t         body_cap;
 	const char    *body;          /* NUL-terminated; NULL until read */

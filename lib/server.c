@@ -209,7 +209,8 @@ worker_loop(const struct responder *r, int lfd)
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (r->open_store && store_open(db_path, 0) == -1)
+	if (r->open_store &&
+	    store_open(db_path, STORE_OPEN_NO_AUTOCHECKPOINT) == -1)
 		_exit(EX_CONFIG);
 	if (r->worker_init != NULL)
 		r->worker_init();
@@ -255,11 +256,72 @@ worker_loop(const struct responder *r, int lfd)
 	_exit(0);
 }
 
+/*
+ * The checkpointer: one per supervisor whose workers open the store.  The
+ * workers commit with wal_autocheckpoint=0, so no request pays for copying
+ * the WAL back into the database (two fsyncs); this process does it, every
+ * CKPT_IDLE_MS when idle and back to back while there is work, and
+ * restarts the log when it has grown (store_checkpoint).  Several
+ * supervisors' checkpointers coexist: SQLite lets one run at a time and the
+ * others get STORE_BUSY and sleep.
+ */
+#define CKPT_IDLE_MS 200
+#define CKPT_BUSY_MS 5
+#define CKPT_PINNED_MS 20
+
+static void
+checkpointer_loop(int lfd)
+{
+	sigset_t blocked, waitmask;
+	struct timespec ts;
+	int frames, done, prev_done = 0, rc, ms;
+
+	close(lfd);
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGHUP);
+	sigprocmask(SIG_BLOCK, &blocked, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	install(SIGTERM, on_signal);
+	install(SIGINT, on_signal);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	/* A RESTART holds new writers back while it waits for readers:
+	 * keep that wait short and try again on the next pass. */
+	store_set_busy_timeout(50);
+	if (store_open(db_path, 0) == -1)
+		_exit(EX_CONFIG);
+	while (!got_term) {
+		rc = store_checkpoint(&frames, &done);
+		/* Progress, or a log past the restart bound: come back at
+		 * once; frames left that readers still pin: soon; else idle. */
+		if (rc == STORE_ERROR)
+			ms = 1000;
+		else if (done != prev_done || frames > STORE_WAL_RESTART_FRAMES)
+			ms = CKPT_BUSY_MS;
+		else if (frames > done)
+			ms = CKPT_PINNED_MS;
+		else
+			ms = CKPT_IDLE_MS;
+		prev_done = done;
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+		(void)ppoll(NULL, 0, &ts, &waitmask);
+	}
+	store_close();
+	secrets_wipe();
+	_exit(0);
+}
+
 static pid_t
-spawn(const struct responder *r, int lfd)
+spawn(const struct responder *r, int lfd, int checkpointer)
 {
 	pid_t pid = fork();
 
+	if (pid == 0 && checkpointer)
+		checkpointer_loop(lfd);
 	if (pid == 0)
 		worker_loop(r, lfd);
 	if (pid == -1)
@@ -284,7 +346,9 @@ reap_with_deadline(pid_t pid, int seconds)
 static void
 supervise(const struct responder *r, int lfd, int nprocs)
 {
-	struct kid kids[MAX_PROCS];
+	struct kid kids[MAX_PROCS + 1];
+	/* kids[nprocs] is the checkpointer, when the workers use the store. */
+	int nkids = nprocs + (r->open_store ? 1 : 0);
 	sigset_t blocked, waitmask;
 
 	memset(kids, 0, sizeof(kids));
@@ -300,8 +364,8 @@ supervise(const struct responder *r, int lfd, int nprocs)
 	install(SIGCHLD, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	for (int i = 0; i < nprocs; i++) {
-		kids[i].pid = spawn(r, lfd);
+	for (int i = 0; i < nkids; i++) {
+		kids[i].pid = spawn(r, lfd, i == nprocs);
 		kids[i].started_ms = clock_now_ms();
 	}
 	log_info("supervise: %s serving with %d workers", r->name, nprocs);
@@ -314,7 +378,7 @@ supervise(const struct responder *r, int lfd, int nprocs)
 
 			got_chld = 0;
 			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-				for (int i = 0; i < nprocs; i++) {
+				for (int i = 0; i < nkids; i++) {
 					if (kids[i].pid != pid)
 						continue;
 					if (WIFSIGNALED(status))
@@ -332,12 +396,12 @@ supervise(const struct responder *r, int lfd, int nprocs)
 		if (got_hup) {
 			got_hup = 0;
 			log_info("supervise: SIGHUP: restarting workers one by one");
-			for (int i = 0; i < nprocs && !got_term; i++) {
+			for (int i = 0; i < nkids && !got_term; i++) {
 				if (kids[i].pid > 0) {
 					kill(kids[i].pid, SIGTERM);
 					reap_with_deadline(kids[i].pid, STOP_GRACE_S);
 				}
-				kids[i].pid = spawn(r, lfd);
+				kids[i].pid = spawn(r, lfd, i == nprocs);
 				kids[i].started_ms = clock_now_ms();
 				kids[i].backoff_ms = 0;
 			}
@@ -345,7 +409,7 @@ supervise(const struct responder *r, int lfd, int nprocs)
 		/* Respawn the dead; a worker that died within a second of its
 		 * start doubles its backoff (100 ms … 5 s) so a crash loop
 		 * cannot eat the machine. */
-		for (int i = 0; i < nprocs && !got_term; i++) {
+		for (int i = 0; i < nkids && !got_term; i++) {
 			if (kids[i].pid != 0)
 				continue;
 			if (clock_now_ms() - kids[i].started_ms < 1000) {
@@ -356,16 +420,16 @@ supervise(const struct responder *r, int lfd, int nprocs)
 				usleep((useconds_t)kids[i].backoff_ms * 1000);
 			} else
 				kids[i].backoff_ms = 0;
-			kids[i].pid = spawn(r, lfd);
+			kids[i].pid = spawn(r, lfd, i == nprocs);
 			kids[i].started_ms = clock_now_ms();
 		}
 	}
 
 	log_info("supervise: stopping; waiting for in-flight requests");
-	for (int i = 0; i < nprocs; i++)
+	for (int i = 0; i < nkids; i++)
 		if (kids[i].pid > 0)
 			kill(kids[i].pid, SIGTERM);
-	for (int i = 0; i < nprocs; i++)
+	for (int i = 0; i < nkids; i++)
 		if (kids[i].pid > 0)
 			reap_with_deadline(kids[i].pid, STOP_GRACE_S);
 }

@@ -7,7 +7,10 @@
  * <socket>.pid, forks RENSEI_<GROUP>_PROCS workers and supervises them:
  * a crashed worker is respawned with backoff; SIGTERM lets each worker
  * finish the request in hand, then everything exits; SIGHUP restarts the
- * workers one at a time.  Each worker opens its own database connection.
+ * workers one at a time.  Each worker opens its own database connection,
+ * with wal_autocheckpoint=0; when the workers use the store the supervisor
+ * also keeps one checkpointer process (respawned like a worker) that copies
+ * the WAL back into the database outside every request.
  */
 #ifndef RENSEI_SERVER_H
 #define RENSEI_SERVER_H

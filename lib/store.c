@@ -102,6 +102,16 @@ store_open(const char *path, int flags)
 		log_error("store_open: pragmas: %s", sqlite3_errmsg(db));
 		goto fail;
 	}
+	/* journal_size_limit: a restarted WAL is truncated back to 16 MiB
+	 * so one burst does not keep hundreds of MiB on disk. */
+	if (!(flags & STORE_OPEN_READONLY) &&
+	    sqlite3_exec(db, (flags & STORE_OPEN_NO_AUTOCHECKPOINT) ?
+	    "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=16777216;" :
+	    "PRAGMA journal_size_limit=16777216;",
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		log_error("store_open: wal pragmas: %s", sqlite3_errmsg(db));
+		goto fail;
+	}
 	free(db_path);
 	db_path = strdup(path);
 	if (db_path == NULL)
@@ -111,6 +121,29 @@ fail:
 	sqlite3_close(db);
 	db = NULL;
 	return -1;
+}
+
+int
+store_checkpoint(int *frames, int *done)
+{
+	int mode = SQLITE_CHECKPOINT_PASSIVE, rc;
+
+	*frames = *done = 0;
+	if (db == NULL || in_txn)
+		return STORE_ERROR;
+	/* Decide on the last pass's figures: RESTART only when PASSIVE
+	 * passes have let the log grow past the bound. */
+	rc = sqlite3_wal_checkpoint_v2(db, NULL, mode, frames, done);
+	if (rc == SQLITE_OK && *frames > STORE_WAL_RESTART_FRAMES) {
+		mode = SQLITE_CHECKPOINT_RESTART;
+		rc = sqlite3_wal_checkpoint_v2(db, NULL, mode, frames, done);
+	}
+	if (rc == SQLITE_OK)
+		return STORE_OK;
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return STORE_BUSY;
+	log_error("store_checkpoint: %s", sqlite3_errmsg(db));
+	return STORE_ERROR;
 }
 
 void

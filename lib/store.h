@@ -30,6 +30,9 @@ enum store_rc {
 
 #define STORE_OPEN_CREATE 0x1   /* create the file (admin CLI init only) */
 #define STORE_OPEN_READONLY 0x2
+/* Responders: no checkpoint inside a commit (wal_autocheckpoint=0); the
+ * supervisor's checkpointer process (store_checkpoint) keeps the WAL short. */
+#define STORE_OPEN_NO_AUTOCHECKPOINT 0x4
 
 struct sstmt;   /* opaque prepared statement */
 
@@ -51,6 +54,15 @@ int   store_check_schema(void) STORE_WUR;
 /* Applies pending migrations from the compiled-in list; fills applied[]
  * with the versions applied (up to cap).  Returns the count or -1. */
 int   store_migrate(int *applied, int cap) STORE_WUR;
+
+/* One checkpoint pass, outside any transaction: PASSIVE (copies what no
+ * reader still needs, never waits), or RESTART when the WAL has grown past
+ * STORE_WAL_RESTART_FRAMES (waits up to the busy timeout for readers, so
+ * the next writer starts the log from its beginning).  Sets *frames to the
+ * WAL length and *done to the frames back-filled.  Returns STORE_OK,
+ * STORE_BUSY (another checkpointer, or readers in the way) or STORE_ERROR. */
+#define STORE_WAL_RESTART_FRAMES 4096
+int   store_checkpoint(int *frames, int *done) STORE_WUR;
 
 /* Transactions.  begin_write is BEGIN IMMEDIATE with retry on BUSY. */
 int   store_begin_write(void) STORE_WUR;

@@ -669,7 +669,8 @@ static const char sql_worker_beat[] =
     " capabilities = coalesce(?9, capabilities),"
     " region = coalesce(?10, region),"
     " sent_at = coalesce(?12, sent_at)"
-    " WHERE id = ?1 AND ?2 - last_heartbeat <= ?11";
+    " WHERE id = ?1 AND ?2 - last_heartbeat <= ?11"
+    " RETURNING " WORKER_COLS;
 static const char sql_worker_touch[] =
     "UPDATE workers SET last_heartbeat = ?2 WHERE id = ?1"
     " AND ?2 - last_heartbeat <= ?3";
@@ -803,7 +804,6 @@ worker_heartbeat(struct arena *a, const char *worker_id,
 {
 	struct sstmt *st = store_stmt(sql_worker_beat);
 	struct worker w;
-	enum dom_rc drc;
 	int rc;
 
 	*pending = 0;
@@ -824,12 +824,15 @@ worker_heartbeat(struct arena *a, const char *worker_id,
 	ss_bind_text(st, 10, b->region);
 	ss_bind_int(st, 11, cfg.worker_ttl * 1000);
 	ss_bind_text(st, 12, b->sent_at);
-	if ((rc = ss_exec(st)) != STORE_OK)
-		return DOM_STORE;
-	if (store_changes() == 0)
+	/* The updated row comes back from the UPDATE itself (no re-read). */
+	rc = ss_step(st);
+	if (rc == STORE_ROW)
+		worker_from_row(a, st, &w);
+	ss_reset(st);
+	if (rc == STORE_DONE)
 		return DOM_NOT_FOUND;
-	if ((drc = worker_get(a, worker_id, now, &w)) != DOM_OK)
-		return drc;
+	if (rc != STORE_ROW)
+		return DOM_STORE;
 	return worker_pending_work_count(&w, now, pending);
 }
 

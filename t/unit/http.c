@@ -169,7 +169,7 @@ request_init_splits_path_and_query(void **state)
 	assert_false(req->is_head);
 	assert_int_equal(req->body_cap, HTTP_BODY_CAP);
 	assert_null(req->body);
-	assert_int_equal(strlen(req->request_id), 24);
+	assert_int_equal(strlen(req->request_id), 32);
 }
 
 static void
@@ -210,6 +210,23 @@ request_ids_differ(void **state)
 
 	memcpy(first, req_from(envp)->request_id, sizeof(first));
 	assert_string_not_equal(req_from(envp)->request_id, first);
+}
+
+static void
+request_id_from_nginx(void **state)
+{
+	char *ok[] = { "REQUEST_ID=0123456789abcdef0123456789abcdef", NULL };
+	char *upper[] = { "REQUEST_ID=0123456789ABCDEF0123456789ABCDEF", NULL };
+	char *shortid[] = { "REQUEST_ID=0123456789abcdef", NULL };
+
+	assert_string_equal(req_from(ok)->request_id,
+	    "0123456789abcdef0123456789abcdef");
+	/* Anything but 32 lowercase hex is not logged as given. */
+	assert_string_not_equal(req_from(upper)->request_id,
+	    "0123456789ABCDEF0123456789ABCDEF");
+	assert_int_equal(strlen(req_from(shortid)->request_id), 32);
+	assert_string_not_equal(req_from(shortid)->request_id,
+	    "0123456789abcdef");
 }
 
 static void
@@ -998,6 +1015,7 @@ main(void)
 		T(request_init_query_from_uri_without_query_string),
 		T(request_init_head_flag),
 		T(request_ids_differ),
+		T(request_id_from_nginx),
 		T(header_authorization_maps_to_http_authorization),
 		T(header_dashes_become_underscores),
 		T(header_content_type_and_length_use_cgi_names),
