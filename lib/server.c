@@ -210,7 +210,7 @@ worker_loop(const struct responder *r, int lfd)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (r->open_store &&
-	    store_open(db_path, STORE_OPEN_NO_AUTOCHECKPOINT) == -1)
+	    store_open(db_path, STORE_OPEN_RESPONDER) == -1)
 		_exit(EX_CONFIG);
 	if (r->worker_init != NULL)
 		r->worker_init();

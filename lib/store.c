@@ -105,8 +105,9 @@ store_open(const char *path, int flags)
 	/* journal_size_limit: a restarted WAL is truncated back to 16 MiB
 	 * so one burst does not keep hundreds of MiB on disk. */
 	if (!(flags & STORE_OPEN_READONLY) &&
-	    sqlite3_exec(db, (flags & STORE_OPEN_NO_AUTOCHECKPOINT) ?
-	    "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=16777216;" :
+	    sqlite3_exec(db, (flags & STORE_OPEN_RESPONDER) ?
+	    "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=16777216;"
+	    " PRAGMA cache_size=-1024;" :
 	    "PRAGMA journal_size_limit=16777216;",
 	    NULL, NULL, NULL) != SQLITE_OK) {
 		log_error("store_open: wal pragmas: %s", sqlite3_errmsg(db));

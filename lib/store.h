@@ -30,9 +30,11 @@ enum store_rc {
 
 #define STORE_OPEN_CREATE 0x1   /* create the file (admin CLI init only) */
 #define STORE_OPEN_READONLY 0x2
-/* Responders: no checkpoint inside a commit (wal_autocheckpoint=0); the
- * supervisor's checkpointer process (store_checkpoint) keeps the WAL short. */
-#define STORE_OPEN_NO_AUTOCHECKPOINT 0x4
+/* A responder worker: no checkpoint inside a commit (wal_autocheckpoint=0;
+ * the supervisor's checkpointer process, store_checkpoint, keeps the WAL
+ * short) and a 1 MiB page cache (each worker's resident set stays within
+ * budget; another process's commit empties the cache anyway). */
+#define STORE_OPEN_RESPONDER 0x4
 
 struct sstmt;   /* opaque prepared statement */
 
