@@ -799,8 +799,9 @@ worker_register(struct arena *a, const struct principal *p,
 }
 
 enum dom_rc
-worker_heartbeat(struct arena *a, const char *worker_id,
-    const struct worker_beat *b, int64_t now, int64_t *pending)
+worker_heartbeat(struct arena *a, const struct principal *p,
+    const char *worker_id, const struct worker_beat *b, int64_t now,
+    int64_t *pending)
 {
 	struct sstmt *st = store_stmt(sql_worker_beat);
 	struct worker w;
@@ -833,6 +834,8 @@ worker_heartbeat(struct arena *a, const char *worker_id,
 		return DOM_NOT_FOUND;
 	if (rc != STORE_ROW)
 		return DOM_STORE;
+	if (p != NULL && !worker_addressable(p, &w))
+		return DOM_NOT_FOUND;
 	return worker_pending_work_count(&w, now, pending);
 }
 

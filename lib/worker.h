@@ -189,8 +189,11 @@ struct worker_beat {
 };
 
 /* Updates lastHeartbeat = now and the fields given, then counts pending
- * work.  DOM_NOT_FOUND when gone.  No audit event (telemetry). */
-enum dom_rc worker_heartbeat(struct arena *a, const char *worker_id,
+ * work, inside the caller's write transaction.  DOM_NOT_FOUND when gone,
+ * or when p (NULL: no check) may not address the worker: the caller rolls
+ * back, which undoes the update.  No audit event (telemetry). */
+enum dom_rc worker_heartbeat(struct arena *a, const struct principal *p,
+                             const char *worker_id,
                              const struct worker_beat *b, int64_t now,
                              int64_t *pending) DOM_WUR;
 

@@ -198,7 +198,6 @@ daemon_heartbeat(struct request *req, struct response *resp)
 	struct valid_val v[H__MAX];
 	struct valid_err verr;
 	struct worker_beat b;
-	struct worker w;
 	struct jw jw;
 	char ts[ISO8601_LEN + 1];
 	const char *id;
@@ -235,11 +234,7 @@ daemon_heartbeat(struct request *req, struct response *resp)
 		http_store_unavailable(resp, "Failed to process heartbeat");
 		goto out;
 	}
-	rc = worker_get(req->arena, id, now, &w);
-	if (rc == DOM_OK && !worker_addressable(p, &w))
-		rc = DOM_NOT_FOUND;
-	if (rc == DOM_OK)
-		rc = worker_heartbeat(req->arena, id, &b, now, &pending);
+	rc = worker_heartbeat(req->arena, p, id, &b, now, &pending);
 	if (rc == DOM_OK && store_commit() != STORE_OK)
 		rc = DOM_STORE;
 	if (rc != DOM_OK) {

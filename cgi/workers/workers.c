@@ -289,7 +289,6 @@ workers_heartbeat(struct request *req, struct response *resp)
 	struct valid_err verr;
 	struct json_object *root = NULL;
 	struct worker_beat b;
-	struct worker w;
 	struct buf lb;
 	struct jw jw;
 	char ts[ISO8601_LEN + 1];
@@ -327,11 +326,8 @@ workers_heartbeat(struct request *req, struct response *resp)
 		http_store_unavailable(resp, "Failed to update heartbeat");
 		goto out;
 	}
-	rc = worker_get(req->arena, id, now, &w);
-	if (rc == DOM_OK && !worker_addressable(req->principal, &w))
-		rc = DOM_NOT_FOUND;
-	if (rc == DOM_OK)
-		rc = worker_heartbeat(req->arena, id, &b, now, &pending);
+	rc = worker_heartbeat(req->arena, req->principal, id, &b, now,
+	    &pending);
 	if (rc != DOM_OK) {
 		store_rollback();
 		if (rc == DOM_NOT_FOUND)

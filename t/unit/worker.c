@@ -994,7 +994,7 @@ heartbeat_sets_last_heartbeat_and_fields(void **state)
 	b.reported_status = "busy";
 	b.max_sessions = 8;
 	b.load = "{\"cpu\":12.5,\"memory\":40.1}";
-	assert_int_equal(worker_heartbeat(&A, w.id, &b, now_ms, &pending),
+	assert_int_equal(worker_heartbeat(&A, NULL, w.id, &b, now_ms, &pending),
 	    DOM_OK);
 	assert_int_equal(worker_get(&A, w.id, now_ms, &g), DOM_OK);
 	assert_int_equal(g.last_heartbeat, T0 + 30000);
@@ -1005,6 +1005,36 @@ heartbeat_sets_last_heartbeat_and_fields(void **state)
 	assert_int_equal(g.max_sessions, 8);
 	assert_string_equal(g.load, "{\"cpu\":12.5,\"memory\":40.1}");
 	assert_int_equal(g.registered_at, T0);
+}
+
+/* Another org's credential: not found, and the rollback undoes the
+ * update the RETURNING row was read from. */
+static void
+heartbeat_by_other_org_is_not_found_and_changes_nothing(void **state)
+{
+	struct principal p = p_regtoken(O.id, NULL), q = p_regtoken(O2.id, NULL);
+	struct worker w = mk_worker(&p, "h"), g;
+	struct worker_beat b;
+	int64_t pending;
+
+	(void)state;
+	tick(30000);
+	memset(&b, 0, sizeof(b));
+	b.active_count = 3;
+	/* The fixture runs each test in one write transaction: a savepoint
+	 * stands in for the handler's rollback. */
+	assert_int_equal(store_exec("SAVEPOINT beat"), STORE_OK);
+	assert_int_equal(worker_heartbeat(&A, &q, w.id, &b, now_ms, &pending),
+	    DOM_NOT_FOUND);
+	assert_int_equal(store_exec("ROLLBACK TO beat; RELEASE beat"), STORE_OK);
+	assert_int_equal(worker_get(&A, w.id, now_ms, &g), DOM_OK);
+	assert_int_equal(g.last_heartbeat, T0);
+	assert_int_equal(g.active_count, 0);
+	/* The owner's own credential passes the same check. */
+	assert_int_equal(worker_heartbeat(&A, &p, w.id, &b, now_ms, &pending),
+	    DOM_OK);
+	assert_int_equal(worker_get(&A, w.id, now_ms, &g), DOM_OK);
+	assert_int_equal(g.active_count, 3);
 }
 
 static void
@@ -1018,12 +1048,12 @@ heartbeat_draining_sets_status_and_next_one_clears_it(void **state)
 	(void)state;
 	memset(&b, 0, sizeof(b));
 	b.reported_status = "draining";
-	assert_int_equal(worker_heartbeat(&A, w.id, &b, now_ms, &pending),
+	assert_int_equal(worker_heartbeat(&A, NULL, w.id, &b, now_ms, &pending),
 	    DOM_OK);
 	assert_int_equal(worker_get(&A, w.id, now_ms, &g), DOM_OK);
 	assert_string_equal(g.status, "draining");
 	b.reported_status = NULL;
-	assert_int_equal(worker_heartbeat(&A, w.id, &b, now_ms, &pending),
+	assert_int_equal(worker_heartbeat(&A, NULL, w.id, &b, now_ms, &pending),
 	    DOM_OK);
 	assert_int_equal(worker_get(&A, w.id, now_ms, &g), DOM_OK);
 	assert_string_equal(g.status, "active");
@@ -1043,7 +1073,7 @@ heartbeat_leaves_unset_fields(void **state)
 	rb.version = "0.1.0";
 	w = mk_worker_body(&p, &rb, NULL);
 	memset(&b, 0, sizeof(b));
-	assert_int_equal(worker_heartbeat(&A, w.id, &b, now_ms, &pending),
+	assert_int_equal(worker_heartbeat(&A, NULL, w.id, &b, now_ms, &pending),
 	    DOM_OK);
 	assert_int_equal(worker_get(&A, w.id, now_ms, &g), DOM_OK);
 	assert_int_equal(g.capacity, 3);
@@ -1067,7 +1097,7 @@ heartbeat_v1_replaces_hostname_version_region_capabilities(void **state)
 	b.version = "0.2.0";
 	b.region = "us";
 	b.capabilities = "[\"local\",\"sandbox\"]";
-	assert_int_equal(worker_heartbeat(&A, w.id, &b, now_ms, &pending),
+	assert_int_equal(worker_heartbeat(&A, NULL, w.id, &b, now_ms, &pending),
 	    DOM_OK);
 	assert_int_equal(worker_get(&A, w.id, now_ms, &g), DOM_OK);
 	assert_string_equal(g.hostname, "mac-studio");
@@ -1087,7 +1117,7 @@ heartbeat_does_not_revive_a_gone_worker(void **state)
 	(void)state;
 	memset(&b, 0, sizeof(b));
 	tick(300 * 1000 + 1);
-	assert_int_equal(worker_heartbeat(&A, w.id, &b, now_ms, &pending),
+	assert_int_equal(worker_heartbeat(&A, NULL, w.id, &b, now_ms, &pending),
 	    DOM_NOT_FOUND);
 	assert_int_equal(worker_get(&A, w.id, T0, &g), DOM_OK);
 	assert_int_equal(g.last_heartbeat, T0);
@@ -1526,6 +1556,7 @@ main(void)
 		T(addressable_needs_same_org),
 		T(addressable_by_project_principal_needs_subset),
 		T(heartbeat_sets_last_heartbeat_and_fields),
+		T(heartbeat_by_other_org_is_not_found_and_changes_nothing),
 		T(heartbeat_draining_sets_status_and_next_one_clears_it),
 		T(heartbeat_leaves_unset_fields),
 		T(heartbeat_v1_replaces_hostname_version_region_capabilities),
