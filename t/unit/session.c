@@ -30,6 +30,8 @@
 #include "session.h"
 #include "settings.h"
 #include "store.h"
+
+#include "fixture.h"
 #include "tenancy.h"
 
 #define T0 INT64_C(1777658341700)   /* 2026-05-01T17:59:01.700Z */
@@ -40,30 +42,11 @@
 #define WKR "wkr_4c11755c5b404039"
 #define WKR2 "wkr_9d2e0b7a61c84f35"
 
-static char tmpdir[64];
 static struct arena A;
 static const struct actor who_worker = { "worker", WKR };
 
 /* ------------------------------------------------------------ fixture */
 
-static void
-rm_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static void
 sql(const char *text)
@@ -118,32 +101,13 @@ last_payload(const char *type)
 static int
 group_setup(void **state)
 {
-	char err[256], db[128];
-	const struct secret *master;
-	int applied[16];
-
 	(void)state;
-	log_init("t-session");
-	log_set_level(LOG_ERROR);
-	assert_int_equal(crypto_init(), 0);
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rensei-session-XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
-	setenv("PUBLIC_BASE_URL", "https://rensei.test", 1);
-	setenv("RENSEI_DATA_DIR", tmpdir, 1);
 	/* The test secrets of 01-auth.md §12. */
 	setenv("RENSEI_SESSION_HASH_SECRET",
 	    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", 1);
 	setenv("SESSION_HASH_SALT",
 	    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f", 1);
-	assert_int_equal(config_load(CONFIG_NO_PUBLIC_URL, err, sizeof(err)), 0);
-	assert_true(secrets_create_missing(tmpdir, err, sizeof(err)) >= 0);
-	assert_int_equal(secrets_load(SECRETS_ALL, err, sizeof(err)), 0);
-	master = secret_get(SECRET_AUDIT_MASTER);
-	assert_non_null(master);
-	assert_int_equal(audit_init(master->key), 0);
-	snprintf(db, sizeof(db), "%s/rensei.db", tmpdir);
-	assert_int_equal(store_open(db, STORE_OPEN_CREATE), 0);
-	assert_true(store_migrate(applied, 16) >= 0);
+	fixture_store_up("session");
 	arena_init(&A);
 	assert_int_equal(store_begin_write(), STORE_OK);
 	sql("INSERT INTO orgs (id, name, slug, created_at) VALUES"
@@ -162,12 +126,8 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	store_close();
 	arena_free(&A);
-	secrets_wipe();
-	audit_shutdown();
-	config_free();
-	rm_tree(tmpdir);
+	fixture_store_down();
 	return 0;
 }
 

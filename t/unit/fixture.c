@@ -1,0 +1,89 @@
+/*
+ * fixture.c -- see fixture.h.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "crypto.h"
+#include "log.h"
+#include "secrets.h"
+#include "settings.h"
+#include "store.h"
+
+#include "fixture.h"
+
+static char tmpdir[128];
+
+static void
+rm_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[512];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+void
+fixture_store_up(const char *name)
+{
+	char err[256], db[192], group[64];
+	const struct secret *master;
+	int applied[32];
+
+	snprintf(group, sizeof(group), "t-%s", name);
+	log_init(group);
+	log_set_level(LOG_ERROR);
+	assert_int_equal(crypto_init(), 0);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rensei-%s-XXXXXX", name);
+	assert_non_null(mkdtemp(tmpdir));
+	setenv("PUBLIC_BASE_URL", "https://rensei.test", 1);
+	setenv("RENSEI_DATA_DIR", tmpdir, 1);
+	assert_int_equal(config_load(CONFIG_NO_PUBLIC_URL, err, sizeof(err)), 0);
+	assert_true(secrets_create_missing(tmpdir, err, sizeof(err)) >= 0);
+	assert_int_equal(secrets_load(SECRETS_ALL, err, sizeof(err)), 0);
+	master = secret_get(SECRET_AUDIT_MASTER);
+	assert_non_null(master);
+	assert_int_equal(audit_init(master->key), 0);
+	snprintf(db, sizeof(db), "%s/rensei.db", tmpdir);
+	assert_int_equal(store_open(db, STORE_OPEN_CREATE), 0);
+	assert_true(store_migrate(applied, 32) >= 0);
+}
+
+void
+fixture_store_down(void)
+{
+	store_close();
+	audit_shutdown();
+	secrets_wipe();
+	config_free();
+	clock_set_fixed(0);
+	rm_tree(tmpdir);
+}
+
+const char *
+fixture_dir(void)
+{
+	return tmpdir;
+}
