@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "arena.h"
 #include "audit.h"
 #include "clock.h"
 #include "crypto.h"
@@ -25,6 +26,7 @@
 #include "fixture.h"
 
 static char tmpdir[128];
+static struct arena fx_arena;
 
 static void
 rm_tree(const char *dir)
@@ -69,6 +71,7 @@ fixture_store_up(const char *name)
 	snprintf(db, sizeof(db), "%s/rensei.db", tmpdir);
 	assert_int_equal(store_open(db, STORE_OPEN_CREATE), 0);
 	assert_true(store_migrate(applied, 32) >= 0);
+	arena_init(&fx_arena);
 }
 
 void
@@ -79,6 +82,7 @@ fixture_store_down(void)
 	secrets_wipe();
 	config_free();
 	clock_set_fixed(0);
+	arena_free(&fx_arena);
 	rm_tree(tmpdir);
 }
 
@@ -86,4 +90,47 @@ const char *
 fixture_dir(void)
 {
 	return tmpdir;
+}
+
+void
+fx_sql(const char *text)
+{
+	assert_int_equal(store_exec(text), STORE_OK);
+}
+
+int64_t
+fx_count(const char *q, const char *arg)
+{
+	struct sstmt *st = store_stmt(q);
+	int64_t n;
+
+	assert_non_null(st);
+	if (arg != NULL)
+		ss_bind_text(st, 1, arg);
+	assert_int_equal(ss_step(st), STORE_ROW);
+	n = ss_int(st, 0);
+	ss_reset(st);
+	return n;
+}
+
+const char *
+fx_text(const char *q, const char *arg)
+{
+	struct sstmt *st = store_stmt(q);
+	const char *s = NULL;
+
+	assert_non_null(st);
+	if (arg != NULL)
+		ss_bind_text(st, 1, arg);
+	if (ss_step(st) == STORE_ROW && !ss_is_null(st, 0))
+		s = arena_strdup(&fx_arena, ss_text(st, 0));
+	ss_reset(st);
+	return s;
+}
+
+int64_t
+fx_events(const char *type)
+{
+	return fx_count("SELECT count(*) FROM audit_events WHERE event_type = ?1",
+	    type);
 }

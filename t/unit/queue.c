@@ -45,50 +45,6 @@ static const struct actor who2 = { "worker", W2 };
 
 /* ------------------------------------------------------------ fixture */
 
-
-static void
-sql(const char *text)
-{
-	assert_int_equal(store_exec(text), STORE_OK);
-}
-
-static int64_t
-count(const char *q, const char *arg)
-{
-	struct sstmt *st = store_stmt(q);
-	int64_t n;
-
-	assert_non_null(st);
-	if (arg != NULL)
-		ss_bind_text(st, 1, arg);
-	assert_int_equal(ss_step(st), STORE_ROW);
-	n = ss_int(st, 0);
-	ss_reset(st);
-	return n;
-}
-
-static const char *
-text1(const char *q, const char *arg)
-{
-	struct sstmt *st = store_stmt(q);
-	const char *s = NULL;
-
-	assert_non_null(st);
-	if (arg != NULL)
-		ss_bind_text(st, 1, arg);
-	if (ss_step(st) == STORE_ROW && !ss_is_null(st, 0))
-		s = arena_strdup(&A, ss_text(st, 0));
-	ss_reset(st);
-	return s;
-}
-
-static int64_t
-events(const char *type)
-{
-	return count("SELECT count(*) FROM audit_events WHERE event_type = ?1",
-	    type);
-}
-
 static int
 group_setup(void **state)
 {
@@ -96,9 +52,9 @@ group_setup(void **state)
 	fixture_store_up("queue");
 	arena_init(&A);
 	assert_int_equal(store_begin_write(), STORE_OK);
-	sql("INSERT INTO orgs (id, name, slug, created_at) VALUES"
+	fx_sql("INSERT INTO orgs (id, name, slug, created_at) VALUES"
 	    " ('org_acme', 'Acme', 'acme', 1), ('org_other', 'Other', 'other', 1)");
-	sql("INSERT INTO projects (id, org_id, name, slug, created_at, updated_at)"
+	fx_sql("INSERT INTO projects (id, org_id, name, slug, created_at, updated_at)"
 	    " VALUES ('proj_alpha', 'org_acme', 'Alpha', 'smoke-alpha', 1, 1),"
 	    " ('proj_beta', 'org_acme', 'Beta', 'beta', 1, 1),"
 	    " ('proj_other', 'org_other', 'Other', 'other', 1, 1)");
@@ -120,7 +76,7 @@ group_teardown(void **state)
 static void
 reset_tables(void)
 {
-	sql("DELETE FROM sessions; DELETE FROM work_queue; DELETE FROM work_claims;"
+	fx_sql("DELETE FROM sessions; DELETE FROM work_queue; DELETE FROM work_claims;"
 	    " DELETE FROM work_nacks; DELETE FROM parked_work;"
 	    " DELETE FROM issue_locks; DELETE FROM inbox_messages;"
 	    " DELETE FROM workers; DELETE FROM session_activities;"
@@ -136,7 +92,7 @@ setup(void **state)
 	clock_set_fixed(T0);
 	assert_int_equal(store_begin_write(), STORE_OK);
 	reset_tables();
-	sql("INSERT INTO workers (id, org_id, registered_via, hostname, capacity,"
+	fx_sql("INSERT INTO workers (id, org_id, registered_via, hostname, capacity,"
 	    " registered_at, last_heartbeat) VALUES"
 	    " ('" W1 "', 'org_acme', 'rtk_x', 'h1', 4, 1777658340700, 1777658340700),"
 	    " ('" W2 "', 'org_acme', 'rtk_x', 'h2', 4, 1777658340700, 1777658340700)");
@@ -209,7 +165,7 @@ claimed_ids(const char *poll)
 static const char *
 status_of(const char *tid)
 {
-	return text1("SELECT status FROM sessions WHERE tracker_session_id = ?1",
+	return fx_text("SELECT status FROM sessions WHERE tracker_session_id = ?1",
 	    tid);
 }
 
@@ -249,9 +205,9 @@ test_poll_x6_shape_and_claim(void **state)
 
 	(void)state;
 	enq("S", 2, NULL);
-	sql("UPDATE sessions SET prompt = 'Add retry banner'");
+	fx_sql("UPDATE sessions SET prompt = 'Add retry banner'");
 	/* Rebuild the item with the prompt, as dispatch would have. */
-	sql("DELETE FROM work_queue");
+	fx_sql("DELETE FROM work_queue");
 	{
 		struct session s;
 		int parked;
@@ -271,13 +227,13 @@ test_poll_x6_shape_and_claim(void **state)
 	    "\"hasInboxMessages\":false,\"preClaimed\":true,"
 	    "\"claimedSessionIds\":[\"S\"]}");
 	assert_string_equal(status_of("S"), "claimed");
-	assert_string_equal(text1("SELECT worker_id FROM sessions", NULL), W1);
-	assert_int_equal(count("SELECT claimed_at FROM sessions", NULL), T0 + 5);
-	assert_int_equal(count("SELECT count(*) FROM work_queue", NULL), 0);
-	assert_int_equal(count("SELECT expires_at FROM work_claims WHERE"
+	assert_string_equal(fx_text("SELECT worker_id FROM sessions", NULL), W1);
+	assert_int_equal(fx_count("SELECT claimed_at FROM sessions", NULL), T0 + 5);
+	assert_int_equal(fx_count("SELECT count(*) FROM work_queue", NULL), 0);
+	assert_int_equal(fx_count("SELECT expires_at FROM work_claims WHERE"
 	    " worker_id = '" W1 "'", NULL), T0 + 5 + cfg.work_claim_ttl * 1000);
-	assert_int_equal(events("session.claimed"), 1);
-	assert_string_equal(text1("SELECT payload FROM audit_events WHERE"
+	assert_int_equal(fx_events("session.claimed"), 1);
+	assert_string_equal(fx_text("SELECT payload FROM audit_events WHERE"
 	    " event_type = 'session.claimed'", NULL),
 	    "{\"priority\":2,\"workerId\":\"" W1 "\"}");
 	/* Claimed once: a second poll gets nothing. */
@@ -311,13 +267,13 @@ test_poll_capacity_and_batch(void **state)
 		snprintf(tid, sizeof(tid), "s%02d", i);
 		enq(tid, 3, NULL);
 	}
-	sql("UPDATE workers SET capacity = 100 WHERE id = '" W1 "'");
+	fx_sql("UPDATE workers SET capacity = 100 WHERE id = '" W1 "'");
 	poll_as(W1, &who1, &n);
 	assert_int_equal(n, (int)cfg.poll_batch);
 	/* W2: capacity 4, holding 1 → takes 3. */
-	sql("UPDATE sessions SET status = 'running', worker_id = '" W2 "'"
+	fx_sql("UPDATE sessions SET status = 'running', worker_id = '" W2 "'"
 	    " WHERE tracker_session_id = 's05'");
-	sql("DELETE FROM work_queue WHERE session_id = 's05'");
+	fx_sql("DELETE FROM work_queue WHERE session_id = 's05'");
 	poll_as(W2, &who2, &n);
 	assert_int_equal(n, 3);
 	/* Full: nothing more. */
@@ -332,7 +288,7 @@ test_poll_draining_takes_no_work(void **state)
 
 	(void)state;
 	enq("S", 3, NULL);
-	sql("UPDATE workers SET status = 'draining' WHERE id = '" W1 "'");
+	fx_sql("UPDATE workers SET status = 'draining' WHERE id = '" W1 "'");
 	poll_as(W1, &who1, &n);
 	assert_int_equal(n, 0);
 	assert_string_equal(status_of("S"), "pending");
@@ -346,19 +302,19 @@ test_poll_leaves_unmatched_rows_in_place(void **state)
 	(void)state;
 	enq("alpha", 1, PROJ);
 	enq("beta", 5, "proj_beta");
-	sql("UPDATE workers SET projects = '[\"beta\"]' WHERE id = '" W1 "'");
+	fx_sql("UPDATE workers SET projects = '[\"beta\"]' WHERE id = '" W1 "'");
 	assert_string_equal(claimed_ids(poll_as(W1, &who1, &n)), "[\"beta\"]}");
 	/* alpha untouched: same priority and queuedAt. */
-	assert_int_equal(count("SELECT priority FROM work_queue WHERE"
+	assert_int_equal(fx_count("SELECT priority FROM work_queue WHERE"
 	    " session_id = 'alpha'", NULL), 1);
-	assert_int_equal(count("SELECT queued_at FROM work_queue WHERE"
+	assert_int_equal(fx_count("SELECT queued_at FROM work_queue WHERE"
 	    " session_id = 'alpha'", NULL), T0);
 	/* By project id too. */
 	enq("beta2", 5, "proj_beta");
-	sql("UPDATE workers SET projects = '[\"proj_beta\"]' WHERE id = '" W1 "'");
+	fx_sql("UPDATE workers SET projects = '[\"proj_beta\"]' WHERE id = '" W1 "'");
 	assert_string_equal(claimed_ids(poll_as(W1, &who1, &n)), "[\"beta2\"]}");
 	/* [] means every project. */
-	sql("UPDATE workers SET projects = '[]' WHERE id = '" W1 "'");
+	fx_sql("UPDATE workers SET projects = '[]' WHERE id = '" W1 "'");
 	assert_string_equal(claimed_ids(poll_as(W1, &who1, &n)), "[\"alpha\"]}");
 }
 
@@ -370,7 +326,7 @@ test_poll_auth_projects_filter(void **state)
 	(void)state;
 	enq("alpha", 1, PROJ);
 	enq("beta", 5, "proj_beta");
-	sql("UPDATE workers SET auth_project_ids = '[\"proj_beta\"]'"
+	fx_sql("UPDATE workers SET auth_project_ids = '[\"proj_beta\"]'"
 	    " WHERE id = '" W1 "'");
 	assert_string_equal(claimed_ids(poll_as(W1, &who1, &n)), "[\"beta\"]}");
 	assert_string_equal(status_of("alpha"), "pending");
@@ -419,7 +375,7 @@ test_poll_worker_outside_principal_not_found(void **state)
 	p.project_ids = projs;
 	p.nprojects = 1;
 	assert_int_equal(queue_poll(&A, &who1, &p, W1, &w, &res), DOM_NOT_FOUND);
-	sql("UPDATE workers SET auth_project_ids = '[\"proj_alpha\"]'");
+	fx_sql("UPDATE workers SET auth_project_ids = '[\"proj_alpha\"]'");
 	buf_reset(&b);
 	jw_init(&w, &b);
 	assert_int_equal(queue_poll(&A, &who1, &p, W1, &w, &res), DOM_OK);
@@ -433,7 +389,7 @@ test_poll_other_org_never_matches(void **state)
 
 	(void)state;
 	enq("S", 1, NULL);
-	sql("UPDATE workers SET org_id = 'org_other' WHERE id = '" W1 "'");
+	fx_sql("UPDATE workers SET org_id = 'org_other' WHERE id = '" W1 "'");
 	poll_as(W1, &who1, &n);
 	assert_int_equal(n, 0);
 }
@@ -446,12 +402,12 @@ test_poll_drops_row_of_non_pending_session(void **state)
 	(void)state;
 	enq("gone", 1, NULL);
 	enq("ok", 2, NULL);
-	sql("UPDATE sessions SET status = 'completed' WHERE"
+	fx_sql("UPDATE sessions SET status = 'completed' WHERE"
 	    " tracker_session_id = 'gone'");
 	assert_string_equal(claimed_ids(poll_as(W1, &who1, &n)), "[\"ok\"]}");
-	assert_int_equal(count("SELECT count(*) FROM work_queue", NULL), 0);
+	assert_int_equal(fx_count("SELECT count(*) FROM work_queue", NULL), 0);
 	assert_string_equal(status_of("gone"), "completed");
-	assert_int_equal(events("session.claimed"), 1);
+	assert_int_equal(fx_events("session.claimed"), 1);
 }
 
 static void
@@ -465,17 +421,17 @@ test_poll_each_item_handed_out_once(void **state)
 		snprintf(tid, sizeof(tid), "x%02d", i);
 		enq(tid, 1 + i % 9, NULL);
 	}
-	sql("UPDATE workers SET capacity = 1000");
+	fx_sql("UPDATE workers SET capacity = 1000");
 	for (int round = 0; round < 10; round++) {
 		poll_as(round % 2 ? W2 : W1, round % 2 ? &who2 : &who1, &n);
 		total += n;
 	}
 	assert_int_equal(total, 20);
-	assert_int_equal(count("SELECT count(*) FROM work_claims", NULL), 20);
-	assert_int_equal(count("SELECT count(*) FROM sessions WHERE"
+	assert_int_equal(fx_count("SELECT count(*) FROM work_claims", NULL), 20);
+	assert_int_equal(fx_count("SELECT count(*) FROM sessions WHERE"
 	    " status = 'claimed'", NULL), 20);
-	assert_int_equal(events("session.claimed"), 20);
-	assert_int_equal(count("SELECT count(DISTINCT session_id) FROM"
+	assert_int_equal(fx_events("session.claimed"), 20);
+	assert_int_equal(fx_count("SELECT count(DISTINCT session_id) FROM"
 	    " audit_events WHERE event_type = 'session.claimed'", NULL), 20);
 }
 
@@ -497,8 +453,8 @@ test_poll_nack_exclusion(void **state)
 	assert_int_equal(n, 0);
 	assert_string_equal(claimed_ids(poll_as(W2, &who2, &n)), "[\"S\"]}");
 	/* After the exclusion W1 may have it again. */
-	sql("UPDATE sessions SET status = 'pending', worker_id = NULL");
-	sql("DELETE FROM work_claims");
+	fx_sql("UPDATE sessions SET status = 'pending', worker_id = NULL");
+	fx_sql("DELETE FROM work_claims");
 	assert_int_equal(session_get(&A, "S", &s), DOM_OK);
 	{
 		int parked;
@@ -506,7 +462,7 @@ test_poll_nack_exclusion(void **state)
 		assert_int_equal(queue_place(&A, &s, 2, T0, &parked), DOM_OK);
 	}
 	clock_set_fixed(T0 + cfg.nack_exclusion * 1000 + 1);
-	sql("UPDATE workers SET last_heartbeat = 1777658341700 + 300001");
+	fx_sql("UPDATE workers SET last_heartbeat = 1777658341700 + 300001");
 	assert_string_equal(claimed_ids(poll_as(W1, &who1, &n)), "[\"S\"]}");
 }
 
@@ -525,17 +481,17 @@ test_nack_restores_original_priority_and_queued_at(void **state)
 	assert_int_equal(queue_nack(&A, &who1, &s, W1, NULL, &changed, &err),
 	    DOM_OK);
 	assert_string_equal(status_of("S"), "pending");
-	assert_null(text1("SELECT worker_id FROM sessions", NULL));
-	assert_int_equal(count("SELECT count(*) FROM sessions WHERE"
+	assert_null(fx_text("SELECT worker_id FROM sessions", NULL));
+	assert_int_equal(fx_count("SELECT count(*) FROM sessions WHERE"
 	    " claimed_at IS NULL", NULL), 1);
-	assert_int_equal(count("SELECT priority FROM work_queue", NULL), 2);
-	assert_int_equal(count("SELECT queued_at FROM work_queue", NULL), T0);
-	assert_non_null(strstr(text1("SELECT item FROM work_queue", NULL),
+	assert_int_equal(fx_count("SELECT priority FROM work_queue", NULL), 2);
+	assert_int_equal(fx_count("SELECT queued_at FROM work_queue", NULL), T0);
+	assert_non_null(strstr(fx_text("SELECT item FROM work_queue", NULL),
 	    "\"priority\":2,\"queuedAt\":1777658341700,"));
-	assert_int_equal(count("SELECT count(*) FROM work_claims", NULL), 0);
-	assert_int_equal(count("SELECT until FROM work_nacks", NULL),
+	assert_int_equal(fx_count("SELECT count(*) FROM work_claims", NULL), 0);
+	assert_int_equal(fx_count("SELECT until FROM work_nacks", NULL),
 	    T0 + 60000 + cfg.nack_exclusion * 1000);
-	assert_string_equal(text1("SELECT payload FROM audit_events WHERE"
+	assert_string_equal(fx_text("SELECT payload FROM audit_events WHERE"
 	    " event_type = 'session.nacked'", NULL),
 	    "{\"reason\":null,\"workerId\":\"" W1 "\"}");
 }
@@ -552,8 +508,8 @@ test_nack_pending_is_idempotent(void **state)
 	assert_int_equal(queue_nack(&A, &who1, &s, W1, "x", &changed, &err),
 	    DOM_OK);
 	assert_false(changed);
-	assert_int_equal(events("session.nacked"), 0);
-	assert_int_equal(count("SELECT count(*) FROM work_nacks", NULL), 0);
+	assert_int_equal(fx_events("session.nacked"), 0);
+	assert_int_equal(fx_count("SELECT count(*) FROM work_nacks", NULL), 0);
 }
 
 static void
@@ -565,12 +521,12 @@ test_nack_running_conflicts(void **state)
 
 	(void)state;
 	enq("S", 2, NULL);
-	sql("UPDATE sessions SET status = 'running', worker_id = '" W1 "'");
+	fx_sql("UPDATE sessions SET status = 'running', worker_id = '" W1 "'");
 	assert_int_equal(session_get(&A, "S", &s), DOM_OK);
 	assert_int_equal(queue_nack(&A, &who1, &s, W1, NULL, &changed, &err),
 	    DOM_CONFLICT);
 	assert_string_equal(err.message, "Session is already running");
-	sql("UPDATE sessions SET status = 'completed'");
+	fx_sql("UPDATE sessions SET status = 'completed'");
 	assert_int_equal(session_get(&A, "S", &s), DOM_OK);
 	assert_int_equal(queue_nack(&A, &who1, &s, W1, NULL, &changed, &err),
 	    DOM_CONFLICT);
@@ -603,9 +559,9 @@ test_claim_success(void **state)
 	assert_int_equal(r.session.status, SESSION_CLAIMED);
 	assert_string_equal(r.session.worker_id, W1);
 	assert_non_null(strstr(r.item, "\"sessionId\":\"S\""));
-	assert_int_equal(count("SELECT count(*) FROM work_queue", NULL), 0);
-	assert_int_equal(count("SELECT count(*) FROM work_claims", NULL), 1);
-	assert_int_equal(events("session.claimed"), 1);
+	assert_int_equal(fx_count("SELECT count(*) FROM work_queue", NULL), 0);
+	assert_int_equal(fx_count("SELECT count(*) FROM work_claims", NULL), 1);
+	assert_int_equal(fx_events("session.claimed"), 1);
 }
 
 static void
@@ -639,7 +595,7 @@ test_claim_not_available(void **state)
 	assert_int_equal(queue_claim_row("T", W2, T0), DOM_OK);
 	assert_int_equal(queue_claim(&A, &who1, &P, "T", W1, &r), DOM_OK);
 	assert_string_equal(r.reason, "Work item not available or already claimed");
-	assert_int_equal(events("session.claimed"), 1);
+	assert_int_equal(fx_events("session.claimed"), 1);
 }
 
 static void
@@ -650,10 +606,10 @@ test_claim_worker_draining(void **state)
 	(void)state;
 	principal_org();
 	enq("S", 2, NULL);
-	sql("UPDATE workers SET status = 'draining' WHERE id = '" W1 "'");
+	fx_sql("UPDATE workers SET status = 'draining' WHERE id = '" W1 "'");
 	assert_int_equal(queue_claim(&A, &who1, &P, "S", W1, &r), DOM_OK);
 	assert_string_equal(r.reason, "Worker is draining");
-	assert_int_equal(count("SELECT count(*) FROM work_queue", NULL), 1);
+	assert_int_equal(fx_count("SELECT count(*) FROM work_queue", NULL), 1);
 }
 
 static void
@@ -664,14 +620,14 @@ test_claim_project_not_authorized_requeues(void **state)
 	(void)state;
 	principal_org();
 	enq("S", 3, NULL);
-	sql("UPDATE workers SET projects = '[\"beta\"]' WHERE id = '" W1 "'");
+	fx_sql("UPDATE workers SET projects = '[\"beta\"]' WHERE id = '" W1 "'");
 	clock_set_fixed(T0 + 50);
 	assert_int_equal(queue_claim(&A, &who1, &P, "S", W1, &r), DOM_OK);
 	assert_string_equal(r.reason, "Worker not authorized for project smoke-alpha");
-	assert_int_equal(count("SELECT priority FROM work_queue", NULL), 2);
-	assert_int_equal(count("SELECT queued_at FROM work_queue", NULL), T0 + 50);
-	assert_int_equal(count("SELECT priority FROM sessions", NULL), 2);
-	assert_non_null(strstr(text1("SELECT item FROM work_queue", NULL),
+	assert_int_equal(fx_count("SELECT priority FROM work_queue", NULL), 2);
+	assert_int_equal(fx_count("SELECT queued_at FROM work_queue", NULL), T0 + 50);
+	assert_int_equal(fx_count("SELECT priority FROM sessions", NULL), 2);
+	assert_non_null(strstr(fx_text("SELECT item FROM work_queue", NULL),
 	    "\"priority\":2,\"queuedAt\":1777658341750,"));
 	/* An unknown worker skips the check (reference). */
 	assert_int_equal(queue_claim(&A, &who1, &P, "S", "wkr_0000000000000000",
@@ -687,10 +643,10 @@ test_claim_non_pending_dropped(void **state)
 	(void)state;
 	principal_org();
 	enq("S", 3, NULL);
-	sql("UPDATE sessions SET status = 'running'");
+	fx_sql("UPDATE sessions SET status = 'running'");
 	assert_int_equal(queue_claim(&A, &who1, &P, "S", W1, &r), DOM_OK);
 	assert_string_equal(r.reason, "Session in running status, work item dropped");
-	assert_int_equal(count("SELECT count(*) FROM work_queue", NULL), 0);
+	assert_int_equal(fx_count("SELECT count(*) FROM work_queue", NULL), 0);
 }
 
 /* -------------------------------------------------------------- inbox */
@@ -737,7 +693,7 @@ test_inbox_read_limit_and_prior_order(void **state)
 	enq("S2", 2, NULL);
 	poll_as(W1, &who1, NULL);
 	/* S2 claimed earlier than S1: S2 first. */
-	sql("UPDATE sessions SET claimed_at = 5 WHERE tracker_session_id = 'S2'");
+	fx_sql("UPDATE sessions SET claimed_at = 5 WHERE tracker_session_id = 'S2'");
 	for (int i = 0; i < 12; i++)
 		assert_int_equal(inbox_publish(&A, "S1", "directive", "normal",
 		    "m", NULL, NULL, NULL), DOM_OK);
@@ -753,7 +709,7 @@ test_inbox_read_limit_and_prior_order(void **state)
 	    p++)
 		n++;
 	assert_int_equal(n, (int)cfg.inbox_read);
-	assert_int_equal(count("SELECT count(*) FROM inbox_messages WHERE"
+	assert_int_equal(fx_count("SELECT count(*) FROM inbox_messages WHERE"
 	    " delivered_at IS NULL", NULL), 12 - cfg.inbox_read);
 }
 
@@ -787,10 +743,10 @@ test_inbox_ack_matches_id_session_and_lane(void **state)
 	assert_int_equal(inbox_ack("S", "garbage", "normal"), DOM_OK);
 	assert_int_equal(inbox_ack("S", "1-99999999999999999999", "normal"),
 	    DOM_OK);
-	assert_int_equal(count("SELECT count(*) FROM inbox_messages WHERE"
+	assert_int_equal(fx_count("SELECT count(*) FROM inbox_messages WHERE"
 	    " acked_at IS NULL", NULL), 1);
 	assert_int_equal(inbox_ack("S", id, "normal"), DOM_OK);
-	assert_int_equal(count("SELECT count(*) FROM inbox_messages WHERE"
+	assert_int_equal(fx_count("SELECT count(*) FROM inbox_messages WHERE"
 	    " acked_at IS NULL", NULL), 0);
 }
 
@@ -813,7 +769,7 @@ test_inbox_publish_refuses_bad_input(void **state)
 	big[INBOX_PAYLOAD_MAX] = '\0';
 	assert_int_equal(inbox_publish(&A, "S", "directive", "normal", big,
 	    NULL, NULL, NULL), DOM_OK);
-	assert_int_equal(count("SELECT count(*) FROM inbox_messages", NULL), 1);
+	assert_int_equal(fx_count("SELECT count(*) FROM inbox_messages", NULL), 1);
 	free(big);
 }
 
@@ -831,8 +787,8 @@ test_inbox_redelivered_after_owner_change(void **state)
 	poll_as(W1, &who1, NULL);
 	assert_int_equal(session_get(&A, "S", &s), DOM_OK);
 	assert_int_equal(queue_transfer(&A, &who2, &s, W2), DOM_OK);
-	assert_string_equal(text1("SELECT worker_id FROM work_claims", NULL), W2);
-	assert_string_equal(text1("SELECT payload FROM audit_events WHERE"
+	assert_string_equal(fx_text("SELECT worker_id FROM work_claims", NULL), W2);
+	assert_string_equal(fx_text("SELECT payload FROM audit_events WHERE"
 	    " event_type = 'session.ownership_transferred'", NULL),
 	    "{\"from\":\"" W1 "\",\"to\":\"" W2 "\"}");
 	out = poll_as(W2, &who2, NULL);
@@ -852,7 +808,7 @@ test_lock_refresh_only_by_holder(void **state)
 	clock_set_fixed(T0 + 1000);
 	assert_int_equal(queue_lock_refresh(&s, "S", &ok), DOM_OK);
 	assert_true(ok);
-	assert_int_equal(count("SELECT expires_at FROM issue_locks", NULL),
+	assert_int_equal(fx_count("SELECT expires_at FROM issue_locks", NULL),
 	    T0 + 1000 + cfg.issue_lock_ttl * 1000);
 	assert_int_equal(queue_lock_refresh(&s, "other-issue", &ok), DOM_OK);
 	assert_false(ok);
@@ -894,7 +850,7 @@ test_cleanup_recovers_orphans(void **state)
 	assert_int_equal(inbox_publish(&A, "S", "directive", "normal", "x",
 	    NULL, NULL, NULL), DOM_OK);
 	poll_as(W1, &who1, NULL);
-	sql("UPDATE sessions SET provider_session_id = 'p'");
+	fx_sql("UPDATE sessions SET provider_session_id = 'p'");
 	assert_int_equal(store_commit(), STORE_OK);
 	/* W1 offline, the session untouched past the threshold. */
 	clock_set_fixed(1777658340700 + cfg.worker_heartbeat_timeout + 1 +
@@ -903,18 +859,18 @@ test_cleanup_recovers_orphans(void **state)
 	assert_int_equal(res.requeued, 1);
 	assert_int_equal(store_begin_write(), STORE_OK);
 	assert_string_equal(status_of("S"), "pending");
-	assert_null(text1("SELECT provider_session_id FROM sessions", NULL));
-	assert_int_equal(count("SELECT priority FROM work_queue", NULL), 2);
-	assert_int_equal(count("SELECT count(*) FROM work_claims", NULL), 0);
-	assert_int_equal(count("SELECT count(*) FROM issue_locks WHERE"
+	assert_null(fx_text("SELECT provider_session_id FROM sessions", NULL));
+	assert_int_equal(fx_count("SELECT priority FROM work_queue", NULL), 2);
+	assert_int_equal(fx_count("SELECT count(*) FROM work_claims", NULL), 0);
+	assert_int_equal(fx_count("SELECT count(*) FROM issue_locks WHERE"
 	    " session_id = 'S'", NULL), 1);
-	assert_int_equal(count("SELECT count(*) FROM inbox_messages WHERE"
+	assert_int_equal(fx_count("SELECT count(*) FROM inbox_messages WHERE"
 	    " delivered_at IS NULL", NULL), 1);
-	assert_string_equal(text1("SELECT payload FROM audit_events WHERE"
+	assert_string_equal(fx_text("SELECT payload FROM audit_events WHERE"
 	    " event_type = 'session.status_changed' ORDER BY seq DESC", NULL),
 	    "{\"from\":\"claimed\",\"promotedSessionId\":null,"
 	    "\"reason\":\"orphan_recovered\",\"to\":\"pending\"}");
-	assert_string_equal(text1("SELECT actor_type || '/' || actor_id FROM"
+	assert_string_equal(fx_text("SELECT actor_type || '/' || actor_id FROM"
 	    " audit_events WHERE event_type = 'session.status_changed'"
 	    " ORDER BY seq DESC", NULL), "system/system");
 }
@@ -927,7 +883,7 @@ test_cleanup_keeps_sessions_of_live_workers(void **state)
 	(void)state;
 	enq("S", 3, NULL);
 	poll_as(W1, &who1, NULL);
-	sql("UPDATE workers SET last_heartbeat = 1777658341700 + 200000");
+	fx_sql("UPDATE workers SET last_heartbeat = 1777658341700 + 200000");
 	assert_int_equal(store_commit(), STORE_OK);
 	clock_set_fixed(T0 + 200000);
 	assert_int_equal(cleanup_run(&A, &res), 0);
@@ -940,19 +896,19 @@ static void
 test_cleanup_requeues_zombies(void **state)
 {
 	struct cleanup_result res;
-	int64_t before = events("session.status_changed");
+	int64_t before = fx_events("session.status_changed");
 
 	enq("Z", 4, NULL);
-	sql("DELETE FROM work_queue");
+	fx_sql("DELETE FROM work_queue");
 	assert_int_equal(store_commit(), STORE_OK);
 	clock_set_fixed(T0 + cfg.zombie_threshold * 1000 + 1);
 	assert_int_equal(cleanup_run(&A, &res), 0);
 	assert_int_equal(res.requeued, 1);
 	assert_int_equal(store_begin_write(), STORE_OK);
-	assert_int_equal(count("SELECT priority FROM work_queue", NULL), 4);
-	assert_int_equal(count("SELECT queued_at FROM work_queue", NULL),
+	assert_int_equal(fx_count("SELECT priority FROM work_queue", NULL), 4);
+	assert_int_equal(fx_count("SELECT queued_at FROM work_queue", NULL),
 	    T0 + cfg.zombie_threshold * 1000 + 1);
-	assert_int_equal(events("session.status_changed"), before);
+	assert_int_equal(fx_events("session.status_changed"), before);
 }
 
 static void
@@ -966,13 +922,13 @@ test_cleanup_works_in_batches_until_done(void **state)
 		snprintf(tid, sizeof(tid), "z%03d", i);
 		enq(tid, 3, NULL);
 	}
-	sql("DELETE FROM work_queue");
+	fx_sql("DELETE FROM work_queue");
 	assert_int_equal(store_commit(), STORE_OK);
 	clock_set_fixed(T0 + cfg.zombie_threshold * 1000 + 1);
 	assert_int_equal(cleanup_run(&A, &res), 0);
 	assert_int_equal(res.requeued, 250);
 	assert_int_equal(store_begin_write(), STORE_OK);
-	assert_int_equal(count("SELECT count(*) FROM work_queue", NULL), 250);
+	assert_int_equal(fx_count("SELECT count(*) FROM work_queue", NULL), 250);
 }
 
 static void
@@ -983,15 +939,15 @@ test_cleanup_forces_stop_past_deadline(void **state)
 	(void)state;
 	enq("S", 3, NULL);
 	poll_as(W1, &who1, NULL);
-	sql("UPDATE sessions SET stop_requested_at = 1777658341700");
-	sql("UPDATE workers SET last_heartbeat = 1777658341700 + 200000");
+	fx_sql("UPDATE sessions SET stop_requested_at = 1777658341700");
+	fx_sql("UPDATE workers SET last_heartbeat = 1777658341700 + 200000");
 	assert_int_equal(store_commit(), STORE_OK);
 	clock_set_fixed(T0 + cfg.stop_grace_ms + 1);
 	assert_int_equal(cleanup_run(&A, &res), 0);
 	assert_int_equal(res.stopped, 1);
 	assert_int_equal(store_begin_write(), STORE_OK);
 	assert_string_equal(status_of("S"), "stopped");
-	assert_string_equal(text1("SELECT payload FROM audit_events WHERE"
+	assert_string_equal(fx_text("SELECT payload FROM audit_events WHERE"
 	    " event_type = 'session.status_changed' ORDER BY seq DESC", NULL),
 	    "{\"from\":\"claimed\",\"promotedSessionId\":null,"
 	    "\"reason\":\"stop_deadline\",\"to\":\"stopped\"}");
@@ -1022,36 +978,36 @@ test_cleanup_purges_and_promotes_after_expired_lock(void **state)
 		assert_int_equal(pl, SESSION_PARKED);
 	}
 	/* first runs on W1, alive then (so it is no orphan); W2 is gone. */
-	sql("UPDATE sessions SET status = 'running', worker_id = '" W1 "'"
+	fx_sql("UPDATE sessions SET status = 'running', worker_id = '" W1 "'"
 	    " WHERE tracker_session_id = 'first'");
-	sql("UPDATE workers SET last_heartbeat = 1777658341700 + 7200001"
+	fx_sql("UPDATE workers SET last_heartbeat = 1777658341700 + 7200001"
 	    " WHERE id = '" W1 "'");
-	sql("INSERT INTO work_nacks VALUES ('w', 's', 5)");
-	sql("INSERT INTO work_claims VALUES ('old', 'w', 5)");
-	sql("INSERT INTO inbox_messages (id, session_id, seq, type, lane,"
+	fx_sql("INSERT INTO work_nacks VALUES ('w', 's', 5)");
+	fx_sql("INSERT INTO work_claims VALUES ('old', 'w', 5)");
+	fx_sql("INSERT INTO inbox_messages (id, session_id, seq, type, lane,"
 	    " payload, created_at, delivered_at, acked_at, archived_at) VALUES"
 	    " (1, 's', 1, 'nudge', 'urgent', 'p', 1, 1, 1, 1)");
-	sql("INSERT INTO credential_rotations (org_id, name, kind, at) VALUES"
+	fx_sql("INSERT INTO credential_rotations (org_id, name, kind, at) VALUES"
 	    " ('org_acme', 'N', 'put', 1)");
-	sql("INSERT INTO credential_streams VALUES ('cs', 'org_acme', 's', 'p',"
+	fx_sql("INSERT INTO credential_streams VALUES ('cs', 'org_acme', 's', 'p',"
 	    " 'production', 1, 1)");
 	assert_int_equal(store_commit(), STORE_OK);
 	clock_set_fixed(later);
 	assert_int_equal(cleanup_run(&A, &res), 0);
 	assert_int_equal(store_begin_write(), STORE_OK);
-	assert_string_equal(text1("SELECT group_concat(id) FROM workers", NULL),
+	assert_string_equal(fx_text("SELECT group_concat(id) FROM workers", NULL),
 	    W1);
-	assert_int_equal(count("SELECT count(*) FROM work_nacks", NULL), 0);
-	assert_int_equal(count("SELECT count(*) FROM work_claims", NULL), 0);
-	assert_int_equal(count("SELECT count(*) FROM inbox_messages", NULL), 0);
-	assert_int_equal(count("SELECT count(*) FROM credential_rotations", NULL), 0);
-	assert_int_equal(count("SELECT count(*) FROM credential_streams", NULL), 0);
+	assert_int_equal(fx_count("SELECT count(*) FROM work_nacks", NULL), 0);
+	assert_int_equal(fx_count("SELECT count(*) FROM work_claims", NULL), 0);
+	assert_int_equal(fx_count("SELECT count(*) FROM inbox_messages", NULL), 0);
+	assert_int_equal(fx_count("SELECT count(*) FROM credential_rotations", NULL), 0);
+	assert_int_equal(fx_count("SELECT count(*) FROM credential_streams", NULL), 0);
 	/* The lapsed lock went, and the parked session took its place. */
-	assert_string_equal(text1("SELECT session_id FROM issue_locks", NULL),
+	assert_string_equal(fx_text("SELECT session_id FROM issue_locks", NULL),
 	    "second");
-	assert_int_equal(count("SELECT count(*) FROM work_queue WHERE"
+	assert_int_equal(fx_count("SELECT count(*) FROM work_queue WHERE"
 	    " session_id = 'second'", NULL), 1);
-	assert_int_equal(count("SELECT count(*) FROM parked_work", NULL), 0);
+	assert_int_equal(fx_count("SELECT count(*) FROM parked_work", NULL), 0);
 	assert_true(res.purged >= 7);
 	assert_int_equal(res.requeued, 0);
 }

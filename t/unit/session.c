@@ -47,54 +47,10 @@ static const struct actor who_worker = { "worker", WKR };
 
 /* ------------------------------------------------------------ fixture */
 
-
-static void
-sql(const char *text)
-{
-	assert_int_equal(store_exec(text), STORE_OK);
-}
-
-static int64_t
-count(const char *q, const char *arg)
-{
-	struct sstmt *st = store_stmt(q);
-	int64_t n;
-
-	assert_non_null(st);
-	if (arg != NULL)
-		ss_bind_text(st, 1, arg);
-	assert_int_equal(ss_step(st), STORE_ROW);
-	n = ss_int(st, 0);
-	ss_reset(st);
-	return n;
-}
-
-static const char *
-text1(const char *q, const char *arg)
-{
-	struct sstmt *st = store_stmt(q);
-	const char *s = NULL;
-
-	assert_non_null(st);
-	if (arg != NULL)
-		ss_bind_text(st, 1, arg);
-	if (ss_step(st) == STORE_ROW && !ss_is_null(st, 0))
-		s = arena_strdup(&A, ss_text(st, 0));
-	ss_reset(st);
-	return s;
-}
-
-static int64_t
-events(const char *type)
-{
-	return count("SELECT count(*) FROM audit_events WHERE event_type = ?1",
-	    type);
-}
-
 static const char *
 last_payload(const char *type)
 {
-	return text1("SELECT payload FROM audit_events WHERE event_type = ?1"
+	return fx_text("SELECT payload FROM audit_events WHERE event_type = ?1"
 	    " ORDER BY occurred_at DESC, seq DESC LIMIT 1", type);
 }
 
@@ -110,9 +66,9 @@ group_setup(void **state)
 	fixture_store_up("session");
 	arena_init(&A);
 	assert_int_equal(store_begin_write(), STORE_OK);
-	sql("INSERT INTO orgs (id, name, slug, created_at) VALUES"
+	fx_sql("INSERT INTO orgs (id, name, slug, created_at) VALUES"
 	    " ('org_acme', 'Acme', 'acme', 1), ('org_other', 'Other', 'other', 1)");
-	sql("INSERT INTO projects (id, org_id, name, slug, created_at, updated_at)"
+	fx_sql("INSERT INTO projects (id, org_id, name, slug, created_at, updated_at)"
 	    " VALUES ('proj_alpha', 'org_acme', 'Alpha', 'smoke-alpha', 1, 1),"
 	    " ('proj_beta', 'org_acme', 'Beta', 'beta', 1, 1),"
 	    " ('proj_other', 'org_other', 'Other', 'other', 1, 1)");
@@ -139,11 +95,11 @@ setup(void **state)
 	(void)state;
 	clock_set_fixed(T0);
 	assert_int_equal(store_begin_write(), STORE_OK);
-	sql("DELETE FROM sessions; DELETE FROM work_queue; DELETE FROM work_claims;"
+	fx_sql("DELETE FROM sessions; DELETE FROM work_queue; DELETE FROM work_claims;"
 	    " DELETE FROM parked_work; DELETE FROM issue_locks;"
 	    " DELETE FROM inbox_messages; DELETE FROM workers;"
 	    " DELETE FROM session_activities");
-	sql("INSERT INTO workers (id, org_id, registered_via, hostname, capacity,"
+	fx_sql("INSERT INTO workers (id, org_id, registered_via, hostname, capacity,"
 	    " registered_at, last_heartbeat) VALUES ('" WKR "', 'org_acme',"
 	    " 'rtk_x', 'test-host', 4, 1777658300000, 1777658300000)");
 	return 0;
@@ -288,16 +244,16 @@ test_dispatch_inserts_pending_queued_with_event(void **state)
 	assert_string_equal(s.worktree_path, "");
 	assert_null(s.provider_session_id);
 	assert_int_equal(s.queued_at, T0);
-	assert_int_equal(count("SELECT count(*) FROM work_queue WHERE"
+	assert_int_equal(fx_count("SELECT count(*) FROM work_queue WHERE"
 	    " session_id = ?1", S_ID), 1);
-	assert_int_equal(count("SELECT count(*) FROM issue_locks WHERE"
+	assert_int_equal(fx_count("SELECT count(*) FROM issue_locks WHERE"
 	    " session_id = ?1", S_ID), 1);
-	assert_int_equal(events("session.created"), 1);
+	assert_int_equal(fx_events("session.created"), 1);
 	assert_string_equal(last_payload("session.created"),
 	    "{\"issueIdentifier\":\"a2c4e6f8\",\"priority\":3,"
 	    "\"projectId\":\"proj_alpha\",\"source\":\"console\","
 	    "\"workType\":\"development\"}");
-	assert_string_equal(text1("SELECT session_id FROM audit_events WHERE"
+	assert_string_equal(fx_text("SELECT session_id FROM audit_events WHERE"
 	    " event_type = 'session.created'", NULL), S_ID);
 }
 
@@ -336,7 +292,7 @@ test_dispatch_priority_clamped_and_floored(void **state)
 		assert_int_equal(session_dispatch(&A, &actor_cli, &in, &s, &pl,
 		    &created, &err), DOM_OK);
 		assert_int_equal(s.priority, v[i].out);
-		assert_int_equal(count("SELECT priority FROM work_queue WHERE"
+		assert_int_equal(fx_count("SELECT priority FROM work_queue WHERE"
 		    " session_id = ?1", tid), v[i].out);
 	}
 }
@@ -362,8 +318,8 @@ test_dispatch_existing_active_unchanged_no_event(void **state)
 	assert_int_equal(s.status, SESSION_RUNNING);
 	assert_string_equal(s.issue_id, I_ID);
 	assert_null(s.prompt);
-	assert_int_equal(events("session.created"), 1);
-	assert_int_equal(events("session.status_changed"), 0);
+	assert_int_equal(fx_events("session.created"), 1);
+	assert_int_equal(fx_events("session.status_changed"), 0);
 }
 
 static void
@@ -396,7 +352,7 @@ test_dispatch_reopens_terminal(void **state)
 
 	(void)state;
 	mk(S_ID, I_ID);
-	sql("UPDATE sessions SET status = 'failed', worker_id = '" WKR "',"
+	fx_sql("UPDATE sessions SET status = 'failed', worker_id = '" WKR "',"
 	    " claimed_at = 5, error_message = 'boom', completed_at = 6,"
 	    " provider_session_id = 'prov-1', total_cost_micro_usd = 420000,"
 	    " stop_intent_revision = 2");
@@ -421,7 +377,7 @@ test_dispatch_reopens_terminal(void **state)
 	assert_int_equal(s.priority, 1);
 	assert_string_equal(s.prompt, "again");
 	assert_int_equal(s.queued_at, T0 + 1000);
-	assert_int_equal(count("SELECT count(*) FROM work_queue WHERE"
+	assert_int_equal(fx_count("SELECT count(*) FROM work_queue WHERE"
 	    " session_id = ?1", S_ID), 1);
 	assert_string_equal(last_payload("session.status_changed"),
 	    "{\"from\":\"failed\",\"promotedSessionId\":null,"
@@ -443,9 +399,9 @@ test_dispatch_parks_second_session_of_issue(void **state)
 	assert_int_equal(session_dispatch(&A, &actor_cli, &in, &s, &pl,
 	    &created, &err), DOM_OK);
 	assert_int_equal(pl, SESSION_PARKED);
-	assert_int_equal(count("SELECT count(*) FROM parked_work WHERE"
+	assert_int_equal(fx_count("SELECT count(*) FROM parked_work WHERE"
 	    " session_id = 'second'", NULL), 1);
-	assert_int_equal(count("SELECT count(*) FROM work_queue WHERE"
+	assert_int_equal(fx_count("SELECT count(*) FROM work_queue WHERE"
 	    " session_id = 'second'", NULL), 0);
 }
 
@@ -461,7 +417,7 @@ test_terminal_report_promotes_parked(void **state)
 	mk("first", "ISSUE");
 	mk("second", "ISSUE");
 	mk("third", "ISSUE");
-	sql("UPDATE sessions SET priority = 2 WHERE tracker_session_id = 'third'");
+	fx_sql("UPDATE sessions SET priority = 2 WHERE tracker_session_id = 'third'");
 	s = with_status("first", "running");
 	memset(&r, 0, sizeof(r));
 	r.worker_id = WKR;
@@ -470,11 +426,11 @@ test_terminal_report_promotes_parked(void **state)
 	assert_int_equal(session_report_status(&A, &who_worker, &s, &r,
 	    &changed, &err), DOM_OK);
 	/* third: lower priority number wins over older parkedAt. */
-	assert_string_equal(text1("SELECT session_id FROM issue_locks", NULL),
+	assert_string_equal(fx_text("SELECT session_id FROM issue_locks", NULL),
 	    "third");
-	assert_int_equal(count("SELECT queued_at FROM work_queue WHERE"
+	assert_int_equal(fx_count("SELECT queued_at FROM work_queue WHERE"
 	    " session_id = 'third'", NULL), T0 + 5000);
-	assert_int_equal(count("SELECT count(*) FROM parked_work", NULL), 1);
+	assert_int_equal(fx_count("SELECT count(*) FROM parked_work", NULL), 1);
 	assert_string_equal(last_payload("session.status_changed"),
 	    "{\"from\":\"running\",\"promotedSessionId\":\"third\","
 	    "\"reason\":\"reported\",\"to\":\"completed\"}");
@@ -506,7 +462,7 @@ test_render_state_x9(void **state)
 	    "\"queuedAt\":1777658341700,\"prompt\":\"Add retry banner\","
 	    "\"workType\":\"development\",\"projectName\":\"smoke-alpha\","
 	    "\"organizationId\":\"org_acme\"}");
-	sql("UPDATE sessions SET status = 'claimed', worker_id = '" WKR "',"
+	fx_sql("UPDATE sessions SET status = 'claimed', worker_id = '" WKR "',"
 	    " claimed_at = 1777658405000, updated_at = 1777658405000");
 	assert_int_equal(session_get(&A, S_ID, &s), DOM_OK);
 	memset(&r, 0, sizeof(r));
@@ -575,7 +531,7 @@ test_render_response_iso_and_identifier(void **state)
 
 	(void)state;
 	s = mk(S_ID, I_ID);
-	sql("UPDATE sessions SET issue_identifier = NULL");
+	fx_sql("UPDATE sessions SET issue_identifier = NULL");
 	assert_int_equal(session_get(&A, S_ID, &s), DOM_OK);
 	assert_string_equal(render(&s, 1),
 	    "{\"id\":\"" S_ID "\",\"trackerSessionId\":\"" S_ID "\","
@@ -615,7 +571,7 @@ test_status_machine_table(void **state)
 			enum session_status to = (enum session_status)(t + 2);
 			int changed;
 			enum dom_rc rc;
-			int64_t before = events("session.status_changed");
+			int64_t before = fx_events("session.status_changed");
 			char tid[32];
 
 			snprintf(tid, sizeof(tid), "m-%d-%d", f, t);
@@ -630,9 +586,9 @@ test_status_machine_table(void **state)
 			case 1:
 				assert_int_equal(rc, DOM_OK);
 				assert_int_equal(changed, 1);
-				assert_int_equal(events("session.status_changed"),
+				assert_int_equal(fx_events("session.status_changed"),
 				    before + 1);
-				assert_string_equal(text1("SELECT status FROM"
+				assert_string_equal(fx_text("SELECT status FROM"
 				    " sessions WHERE tracker_session_id = ?1", tid),
 				    session_status_name(to));
 				break;
@@ -645,7 +601,7 @@ test_status_machine_table(void **state)
 			case 2:
 				assert_int_equal(rc, DOM_OK);
 				assert_int_equal(changed, 0);
-				assert_int_equal(events("session.status_changed"),
+				assert_int_equal(fx_events("session.status_changed"),
 				    before);
 				break;
 			case 3:
@@ -655,7 +611,7 @@ test_status_machine_table(void **state)
 				break;
 			}
 			if (expect[f][t] != 1)
-				assert_string_equal(text1("SELECT status FROM"
+				assert_string_equal(fx_text("SELECT status FROM"
 				    " sessions WHERE tracker_session_id = ?1", tid),
 				    from[f]);
 		}
@@ -679,8 +635,8 @@ test_running_from_pending_takes_session(void **state)
 	    &changed, &err), DOM_OK);
 	assert_string_equal(s.worker_id, WKR2);
 	assert_int_equal(s.claimed_at, T0 + 10);
-	assert_int_equal(count("SELECT count(*) FROM work_queue", NULL), 0);
-	assert_string_equal(text1("SELECT worker_id FROM work_claims WHERE"
+	assert_int_equal(fx_count("SELECT count(*) FROM work_queue", NULL), 0);
+	assert_string_equal(fx_text("SELECT worker_id FROM work_claims WHERE"
 	    " session_id = ?1", S_ID), WKR2);
 }
 
@@ -707,9 +663,9 @@ test_failed_truncates_error_at_utf8_boundary(void **state)
 	r.error_message = msg;
 	assert_int_equal(session_report_status(&A, &who_worker, &s, &r,
 	    &changed, &err), DOM_OK);
-	assert_int_equal(count("SELECT length(CAST(error_message AS BLOB))"
+	assert_int_equal(fx_count("SELECT length(CAST(error_message AS BLOB))"
 	    " FROM sessions WHERE tracker_session_id = ?1", S_ID), 4095);
-	assert_int_equal(count("SELECT completed_at FROM sessions", NULL), T0);
+	assert_int_equal(fx_count("SELECT completed_at FROM sessions", NULL), T0);
 }
 
 static void
@@ -731,9 +687,9 @@ test_terminal_effects_clear_rows_and_archive_inbox(void **state)
 	r.status = SESSION_STOPPED;
 	assert_int_equal(session_report_status(&A, &who_worker, &s, &r,
 	    &changed, &err), DOM_OK);
-	assert_int_equal(count("SELECT count(*) FROM work_claims", NULL), 0);
-	assert_int_equal(count("SELECT count(*) FROM issue_locks", NULL), 0);
-	assert_int_equal(count("SELECT count(*) FROM inbox_messages WHERE"
+	assert_int_equal(fx_count("SELECT count(*) FROM work_claims", NULL), 0);
+	assert_int_equal(fx_count("SELECT count(*) FROM issue_locks", NULL), 0);
+	assert_int_equal(fx_count("SELECT count(*) FROM inbox_messages WHERE"
 	    " archived_at IS NULL", NULL), 0);
 }
 
@@ -805,14 +761,14 @@ test_stop_pending_stops_directly(void **state)
 	assert_int_equal(res.intent_revision, 1);
 	assert_non_null(res.mutation_id);
 	assert_int_equal(strncmp(res.mutation_id, "mut_", 4), 0);
-	assert_int_equal(count("SELECT count(*) FROM work_queue", NULL), 0);
-	assert_string_equal(text1("SELECT stop_mutation_id FROM sessions", NULL),
+	assert_int_equal(fx_count("SELECT count(*) FROM work_queue", NULL), 0);
+	assert_string_equal(fx_text("SELECT stop_mutation_id FROM sessions", NULL),
 	    res.mutation_id);
-	assert_int_equal(events("session.stop_requested"), 1);
+	assert_int_equal(fx_events("session.stop_requested"), 1);
 	assert_string_equal(last_payload("session.status_changed"),
 	    "{\"from\":\"pending\",\"promotedSessionId\":null,"
 	    "\"reason\":\"stop\",\"to\":\"stopped\"}");
-	assert_int_equal(count("SELECT count(*) FROM session_activities", NULL), 1);
+	assert_int_equal(fx_count("SELECT count(*) FROM session_activities", NULL), 1);
 }
 
 static void
@@ -828,21 +784,21 @@ test_stop_active_delivers_urgent_message(void **state)
 	    DOM_OK);
 	assert_true(res.delivered);
 	assert_int_equal(res.now, SESSION_RUNNING);
-	assert_int_equal(count("SELECT count(*) FROM inbox_messages WHERE"
+	assert_int_equal(fx_count("SELECT count(*) FROM inbox_messages WHERE"
 	    " type = 'stop' AND lane = 'urgent' AND payload = 'Stop requested'"
 	    " AND user_name = 'Ada'", NULL), 1);
-	assert_int_equal(count("SELECT stop_requested_at FROM sessions", NULL), T0);
-	assert_string_equal(text1("SELECT payload FROM audit_events WHERE"
+	assert_int_equal(fx_count("SELECT stop_requested_at FROM sessions", NULL), T0);
+	assert_string_equal(fx_text("SELECT payload FROM audit_events WHERE"
 	    " event_type = 'session.stop_requested'", NULL), arena_printf(&A,
 	    "{\"delivered\":true,\"intentRevision\":1,\"mutationId\":\"%s\"}",
 	    res.mutation_id));
-	assert_int_equal(events("session.status_changed"), 0);
+	assert_int_equal(fx_events("session.status_changed"), 0);
 	/* A second request keeps the first stopRequestedAt. */
 	clock_set_fixed(T0 + 1000);
 	assert_int_equal(session_stop(&A, &actor_cli, &s, NULL, NULL, &res),
 	    DOM_OK);
 	assert_int_equal(res.intent_revision, 2);
-	assert_int_equal(count("SELECT stop_requested_at FROM sessions", NULL), T0);
+	assert_int_equal(fx_count("SELECT stop_requested_at FROM sessions", NULL), T0);
 }
 
 static void
@@ -859,7 +815,7 @@ test_stop_offline_worker_forces_stop(void **state)
 	    DOM_OK);
 	assert_false(res.delivered);
 	assert_int_equal(res.now, SESSION_STOPPED);
-	assert_int_equal(count("SELECT count(*) FROM inbox_messages", NULL), 0);
+	assert_int_equal(fx_count("SELECT count(*) FROM inbox_messages", NULL), 0);
 }
 
 static void
@@ -872,13 +828,13 @@ test_stop_terminal_changes_nothing(void **state)
 	(void)state;
 	mk(S_ID, I_ID);
 	s = with_status(S_ID, "completed");
-	n = count("SELECT count(*) FROM audit_events", NULL);
+	n = fx_count("SELECT count(*) FROM audit_events", NULL);
 	assert_int_equal(session_stop(&A, &actor_cli, &s, NULL, NULL, &res),
 	    DOM_OK);
 	assert_false(res.changed);
 	assert_null(res.mutation_id);
 	assert_int_equal(res.intent_revision, 0);
-	assert_int_equal(count("SELECT count(*) FROM audit_events", NULL), n);
+	assert_int_equal(fx_count("SELECT count(*) FROM audit_events", NULL), n);
 }
 
 static void
