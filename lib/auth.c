@@ -23,6 +23,7 @@
 #include "jwt.h"
 #include "log.h"
 #include "secrets.h"
+#include "session.h"
 #include "settings.h"
 #include "store.h"
 
@@ -998,6 +999,60 @@ auth_resolve(struct request *req, struct response *resp,
 	else
 		auth_fail(req, resp, U6, 0, 0);
 	return 0;
+}
+
+/* ------------------------------------------------------ session hash */
+
+int
+auth_session_hash_supplied(struct request *req, const char **hash,
+    size_t *len)
+{
+	const char *v = http_header(req, "X-Rensei-Session-Hash");
+
+	if (v != NULL) {
+		*hash = v;
+		*len = strlen(v);
+		return 1;
+	}
+	switch (http_query(req, "sessionHash", hash, len)) {
+	case HTTP_QUERY_PRESENT:
+	case HTTP_QUERY_DUPLICATE:
+		if (*hash == NULL)
+			*len = 0;
+		return 1;
+	case HTTP_QUERY_MALFORMED:
+		*hash = NULL;
+		*len = 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+auth_resolve_session_hash(struct request *req, struct response *resp,
+    const char *hash, size_t len, const char *tracker_id, const char *org_id,
+    const char *public_id)
+{
+	char want[SESSION_HASH_LEN + 1];
+	struct principal *p;
+
+	if (hash == NULL || len != SESSION_HASH_LEN ||
+	    !is_lower_hex(hash, SESSION_HASH_LEN) || tracker_id == NULL ||
+	    org_id == NULL || session_hash(want, tracker_id) == -1 ||
+	    !ct_equal(want, hash, SESSION_HASH_LEN)) {
+		auth_fail(req, resp, U8, 0, 0);
+		return 0;
+	}
+	p = arena_alloc(req->arena, sizeof(*p));
+	p->type = PT_SESSION_HASH;
+	p->kind = CK_SESSION_HASH;
+	p->org_id = arena_strdup(req->arena, org_id);
+	p->session_id = arena_strdup(req->arena, tracker_id);
+	p->key_id = public_id != NULL ? arena_strdup(req->arena, public_id) :
+	    NULL;
+	req->principal = p;
+	return 1;
 }
 
 const char *

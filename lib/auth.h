@@ -129,4 +129,21 @@ int auth_bearer(const struct request *req, const char **tok, size_t *len);
 
 #define SESSION_COOKIE "rensei_session"
 
+/* 01-auth.md §12, §15: the session-hash capability (H) of the per-session
+ * public routes.  1 with *hash and *len set when the request supplies one
+ * (header X-Rensei-Session-Hash, else query sessionHash; a query value
+ * that does not decode counts as supplied, with *len 0), else 0. */
+int auth_session_hash_supplied(struct request *req, const char **hash,
+                               size_t *len);
+/* Verifies a supplied hash for the session the request names: tracker_id
+ * NULL when there is no such session.  Form check, recompute, constant-time
+ * compare; any failure renders U8 and returns 0.  On success sets
+ * req->principal (PT_SESSION_HASH / CK_SESSION_HASH, org_id, session_id =
+ * the tracker id, key_id = the public id: the audit actor id of 09-audit.md
+ * §4.2) and returns 1. */
+int auth_resolve_session_hash(struct request *req, struct response *resp,
+                              const char *hash, size_t len,
+                              const char *tracker_id, const char *org_id,
+                              const char *public_id);
+
 #endif

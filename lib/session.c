@@ -483,6 +483,11 @@ session_actor(const struct principal *p, const char *worker_id,
 		out->type = "user";
 		out->id = p->user_id;
 		return;
+	case CK_SESSION_HASH:
+		/* 09-audit.md §4.2: the public session id. */
+		out->type = "session_hash";
+		out->id = p->key_id;
+		return;
 	case CK_RUNTIME_JWT:
 	case CK_REGISTRATION_TOKEN:
 	case CK_LEGACY_KEY:

@@ -38,6 +38,7 @@
 #include "http.h"
 #include "jwt.h"
 #include "secrets.h"
+#include "session.h"
 #include "settings.h"
 #include "store.h"
 #include "tenancy.h"
@@ -1715,6 +1716,84 @@ legacy_key_without_default_org_refused(void **state)
 	assert_true(resolve_at(T0, &pol, "Bearer " LEGACY_KEY, NULL));
 }
 
+/* 01-auth.md §12, §15: the session-hash credential.  Header first, else
+ * the query; form check, recompute, constant-time compare; every failure
+ * (wrong, malformed, no such session) is U8 and sets no principal. */
+static void
+session_hash_credential(void **state)
+{
+	static const char tid[] = "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
+	char good[SESSION_HASH_LEN + 1], bad[SESSION_HASH_LEN + 1];
+	struct call c;
+	const char *h;
+	size_t n;
+	char *env[4];
+
+	(void)state;
+	assert_int_equal(session_hash(good, tid), 0);
+	memcpy(bad, good, sizeof(bad));
+	bad[0] = bad[0] == '0' ? '1' : '0';
+
+	arena_init(&c.a);
+	/* Header wins over the query. */
+	env[0] = "REQUEST_METHOD=GET";
+	env[1] = "QUERY_STRING=sessionHash=fromquery";
+	env[2] = arena_printf(&c.a, "HTTP_X_RENSEI_SESSION_HASH=%s", good);
+	env[3] = NULL;
+	http_request_init(&c.req, &c.a, NULL, env);
+	http_response_init(&c.resp);
+	assert_int_equal(auth_session_hash_supplied(&c.req, &h, &n), 1);
+	assert_int_equal(n, SESSION_HASH_LEN);
+	assert_memory_equal(h, good, SESSION_HASH_LEN);
+	assert_int_equal(auth_resolve_session_hash(&c.req, &c.resp, h, n, tid,
+	    "org_a", "8994bbb3a9d14d97"), 1);
+	assert_non_null(c.req.principal);
+	assert_int_equal(c.req.principal->kind, CK_SESSION_HASH);
+	assert_int_equal(c.req.principal->type, PT_SESSION_HASH);
+	assert_string_equal(c.req.principal->session_id, tid);
+	assert_string_equal(c.req.principal->org_id, "org_a");
+	assert_string_equal(c.req.principal->key_id, "8994bbb3a9d14d97");
+	http_response_free(&c.resp);
+
+	/* The query when there is no header; absent when neither. */
+	env[1] = "QUERY_STRING=x=1&sessionHash=abc";
+	env[2] = NULL;
+	http_request_init(&c.req, &c.a, NULL, env);
+	http_response_init(&c.resp);
+	assert_int_equal(auth_session_hash_supplied(&c.req, &h, &n), 1);
+	assert_int_equal(n, 3);
+	/* Malformed → U8. */
+	assert_int_equal(auth_resolve_session_hash(&c.req, &c.resp, h, n, tid,
+	    "org_a", NULL), 0);
+	assert_int_equal(c.resp.status, 401);
+	assert_string_equal(c.resp.body.data,
+	    "{\"error\":\"Unauthorized\",\"message\":\"Invalid session hash\"}");
+	assert_null(c.req.principal);
+	http_response_free(&c.resp);
+
+	env[1] = "QUERY_STRING=x=1";
+	http_request_init(&c.req, &c.a, NULL, env);
+	http_response_init(&c.resp);
+	assert_int_equal(auth_session_hash_supplied(&c.req, &h, &n), 0);
+	/* Wrong hash, a hash of another session, no such session: U8. */
+	assert_int_equal(auth_resolve_session_hash(&c.req, &c.resp, bad,
+	    SESSION_HASH_LEN, tid, "org_a", NULL), 0);
+	assert_int_equal(c.resp.status, 401);
+	http_response_free(&c.resp);
+	http_response_init(&c.resp);
+	assert_int_equal(auth_resolve_session_hash(&c.req, &c.resp, good,
+	    SESSION_HASH_LEN, "another-session", "org_a", NULL), 0);
+	assert_int_equal(c.resp.status, 401);
+	http_response_free(&c.resp);
+	http_response_init(&c.resp);
+	assert_int_equal(auth_resolve_session_hash(&c.req, &c.resp, good,
+	    SESSION_HASH_LEN, NULL, NULL, NULL), 0);
+	assert_int_equal(c.resp.status, 401);
+	assert_null(c.req.principal);
+	http_response_free(&c.resp);
+	arena_free(&c.a);
+}
+
 /* ----------------------------------------------------------------- main */
 
 static const struct CMUnitTest unit_tests[] = {
@@ -1733,6 +1812,7 @@ static const struct CMUnitTest unit_tests[] = {
 	cmocka_unit_test(store_failure_is_503_not_401),
 	cmocka_unit_test(store_failure_keeps_the_cookie),
 	cmocka_unit_test(legacy_key_without_default_org_refused),
+	cmocka_unit_test(session_hash_credential),
 };
 #define NUNIT (sizeof(unit_tests) / sizeof(unit_tests[0]))
 
