@@ -28,10 +28,11 @@
 #include "settings.h"
 #include "store.h"
 
+#include "fixture.h"
+
 #define T0 INT64_C(1777658341700)   /* 2026-05-01T17:59:01.700Z */
 #define DAY0 INT64_C(1777593600000) /* 2026-05-01T00:00:00.000Z */
 
-static char tmpdir[64];
 static struct arena A;
 
 /* ------------------------------------------------------ formatting */
@@ -279,53 +280,17 @@ tool_loop_detection(void **state)
 
 /* ------------------------------------------------------ stats (store) */
 
-static void
-rm_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
 
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static void
-sql(const char *text)
-{
-	assert_int_equal(store_exec(text), STORE_OK);
-}
 
 static int
 group_setup(void **state)
 {
-	char err[256], db[128];
-	int applied[16];
-
 	(void)state;
-	log_init("t-public");
-	log_set_level(LOG_ERROR);
-	assert_int_equal(crypto_init(), 0);
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rensei-public-XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
-	setenv("PUBLIC_BASE_URL", "https://rensei.test", 1);
-	setenv("RENSEI_DATA_DIR", tmpdir, 1);
-	assert_int_equal(config_load(CONFIG_NO_PUBLIC_URL, err, sizeof(err)), 0);
-	snprintf(db, sizeof(db), "%s/rensei.db", tmpdir);
-	assert_int_equal(store_open(db, STORE_OPEN_CREATE), 0);
-	assert_true(store_migrate(applied, 16) >= 0);
+	fixture_store_up("public");
 	arena_init(&A);
-	sql("INSERT INTO orgs (id, name, slug, created_at) VALUES"
+	fx_sql("INSERT INTO orgs (id, name, slug, created_at) VALUES"
 	    " ('org_a', 'A', 'a', 1), ('org_b', 'B', 'b', 1)");
-	sql("INSERT INTO projects (id, org_id, name, slug, created_at, updated_at)"
+	fx_sql("INSERT INTO projects (id, org_id, name, slug, created_at, updated_at)"
 	    " VALUES ('proj_a', 'org_a', 'A', 'a', 1, 1),"
 	    " ('proj_b', 'org_b', 'B', 'b', 1, 1)");
 	return 0;
@@ -335,10 +300,8 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	store_close();
 	arena_free(&A);
-	config_free();
-	rm_tree(tmpdir);
+	fixture_store_down();
 	return 0;
 }
 
@@ -354,7 +317,7 @@ session_row(const char *id, const char *org, const char *status,
 	    " '%s', '%s', '%s', %lld, %lld, %lld)", id, org,
 	    strcmp(org, "org_a") == 0 ? "proj_a" : "proj_b", id, id, status,
 	    (long long)updated, (long long)updated, (long long)cost);
-	sql(q);
+	fx_sql(q);
 }
 
 static void
@@ -368,13 +331,13 @@ stats_over_a_store(void **state)
 	session_row("s3", "org_a", "completed", DAY0 - 1, 2000000);  /* yesterday */
 	session_row("s4", "org_a", "pending", T0 - 10, 0);
 	session_row("s5", "org_b", "completed", T0 - 10, 5000000);
-	sql("INSERT INTO work_queue (session_id, org_id, project_id, priority,"
+	fx_sql("INSERT INTO work_queue (session_id, org_id, project_id, priority,"
 	    " queued_at, item) VALUES ('s4', 'org_a', 'proj_a', 3, 1, '{}')");
-	sql("INSERT INTO workers (id, org_id, registered_via, hostname, capacity,"
+	fx_sql("INSERT INTO workers (id, org_id, registered_via, hostname, capacity,"
 	    " registered_at, last_heartbeat) VALUES"
 	    " ('wkr_1', 'org_a', 'rtk', 'h', 4, 1, 1777658341000),"
 	    " ('wkr_2', 'org_a', 'rtk', 'h', 4, 1, 1777658000000)");
-	sql("UPDATE sessions SET worker_id = 'wkr_1' WHERE tracker_session_id = 's2'");
+	fx_sql("UPDATE sessions SET worker_id = 'wkr_1' WHERE tracker_session_id = 's2'");
 
 	assert_int_equal(public_stats("org_a", T0, &st), DOM_OK);
 	assert_true(st.workers_online == 1);        /* wkr_2 is stale */
@@ -387,10 +350,10 @@ stats_over_a_store(void **state)
 	assert_true(st.cost_all_time_micro == 3421350);
 
 	/* The running sum follows every change of a session's cost. */
-	sql("UPDATE sessions SET total_cost_micro_usd = 500000 WHERE"
+	fx_sql("UPDATE sessions SET total_cost_micro_usd = 500000 WHERE"
 	    " tracker_session_id = 's1'");
-	sql("UPDATE sessions SET status = 'failed' WHERE tracker_session_id = 's3'");
-	sql("DELETE FROM sessions WHERE tracker_session_id = 's2'");
+	fx_sql("UPDATE sessions SET status = 'failed' WHERE tracker_session_id = 's3'");
+	fx_sql("DELETE FROM sessions WHERE tracker_session_id = 's2'");
 	assert_int_equal(public_stats("org_a", T0, &st), DOM_OK);
 	assert_true(st.cost_all_time_micro == 2500000);
 	assert_int_equal(public_stats("org_b", T0, &st), DOM_OK);
@@ -400,7 +363,7 @@ stats_over_a_store(void **state)
 
 	/* A rolled-back change leaves the sum as it was. */
 	assert_int_equal(store_begin_write(), STORE_OK);
-	sql("UPDATE sessions SET total_cost_micro_usd = 9 WHERE"
+	fx_sql("UPDATE sessions SET total_cost_micro_usd = 9 WHERE"
 	    " tracker_session_id = 's5'");
 	store_rollback();
 	assert_int_equal(public_stats("org_b", T0, &st), DOM_OK);
@@ -424,13 +387,13 @@ session_access(void **state)
 	int n;
 
 	(void)state;
-	sql("INSERT INTO projects (id, org_id, name, slug, created_at,"
+	fx_sql("INSERT INTO projects (id, org_id, name, slug, created_at,"
 	    " updated_at) VALUES ('proj_a2', 'org_a', 'A2', 'a2', 2, 2)");
-	sql("INSERT INTO users (id, email, created_at, updated_at) VALUES"
+	fx_sql("INSERT INTO users (id, email, created_at, updated_at) VALUES"
 	    " ('usr_v', 'v@x.test', 1, 1), ('usr_m', 'm@x.test', 1, 1)");
-	sql("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES"
+	fx_sql("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES"
 	    " ('org_a', 'usr_v', 'member', 1), ('org_a', 'usr_m', 'member', 1)");
-	sql("INSERT INTO project_members (project_id, user_id, role, added_at)"
+	fx_sql("INSERT INTO project_members (project_id, user_id, role, added_at)"
 	    " VALUES ('proj_a', 'usr_v', 'viewer', 1),"
 	    " ('proj_a', 'usr_m', 'member', 1)");
 	memset(&s, 0, sizeof(s));
@@ -505,11 +468,11 @@ health_of_stored_session(void **state)
 		    " seq, created_at, activity) VALUES ('sess-h', %d, 1,"
 		    " '{\"type\":\"%s\",\"content\":\"Bash: ls\",\"toolName\":\"Bash\"}')",
 		    i, i == 1 ? "thought" : "action");
-		sql(q);
+		fx_sql(q);
 	}
 	assert_int_equal(public_health_of(&A, &s, PS_WORKING, T0, &sig), DOM_OK);
 	assert_int_equal(sig, HEALTH_TOOL_LOOP);
-	sql("INSERT INTO session_activities (session_id, seq, created_at,"
+	fx_sql("INSERT INTO session_activities (session_id, seq, created_at,"
 	    " activity) VALUES ('sess-h', 10, 1, '{\"type\":\"action\","
 	    "\"content\":\"Bash: pwd\",\"toolName\":\"Bash\"}')");
 	assert_int_equal(public_health_of(&A, &s, PS_WORKING, T0, &sig), DOM_OK);
