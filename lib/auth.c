@@ -22,6 +22,7 @@
 #include "json.h"
 #include "jwt.h"
 #include "log.h"
+#include "oauth.h"
 #include "secrets.h"
 #include "session.h"
 #include "settings.h"
@@ -520,36 +521,6 @@ verify_runtime_jwt(struct request *req, const char *tok, size_t n,
 
 /* ------------------------------------------------------------ M2M JWT */
 
-/* Reads m2m_ed25519.prev.key (seed line, retirement-ms line). */
-static int
-load_prev_eddsa(struct jwt_eddsa_pub *pub)
-{
-	char path[4096], line1[128], line2[64];
-	uint8_t seed[32], sk[64];
-	FILE *f;
-	int64_t retired;
-	int ok = 0;
-
-	snprintf(path, sizeof(path), "%s/m2m_ed25519.prev.key", cfg.data_dir);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	if (fgets(line1, sizeof(line1), f) && fgets(line2, sizeof(line2), f) &&
-	    strlen(line1) >= 64 &&
-	    hex_decode(seed, sizeof(seed), line1, 64, 1) == 32) {
-		retired = strtoll(line2, NULL, 10);
-		if (clock_now_ms() < retired + cfg.m2m_token_lifetime * 1000) {
-			crypto_sign_seed_keypair(pub->pk, sk, seed);
-			jwt_eddsa_kid(pub->kid, pub->pk);
-			ok = 1;
-		}
-	}
-	fclose(f);
-	sodium_memzero(seed, sizeof(seed));
-	sodium_memzero(sk, sizeof(sk));
-	sodium_memzero(line1, sizeof(line1));
-	return ok;
-}
-
 static const char sql_m2m_client[] =
     "SELECT org_id, revoked_at FROM m2m_clients WHERE id = ?1";
 
@@ -560,35 +531,16 @@ verify_m2m_jwt(struct request *req, const char *tok, size_t n,
     struct principal *p, enum auth_fail *f)
 {
 	struct jwt_m2m_verifier v;
-	struct jwt_eddsa_pub pubs[2];
+	struct jwt_eddsa_pub pubs[JWT_M2M_MAX_KEYS];
 	struct jwt_m2m_claims c;
 	struct sstmt *st;
 	enum jwt_result r;
-	const struct secret *s;
 	int ok = 0, rc;
 
 	*f = U5;
-	memset(&v, 0, sizeof(v));
-	if (cfg.m2m_alg == M2M_HS256) {
-		if ((s = secret_get(SECRET_M2M_HS256)) == NULL)
-			return 0;
-		v.alg = JWT_ALG_HS256;
-		v.key = s->key;
-		v.keylen = s->len;
-		v.iss = "rensei-platform";
-	} else {
-		uint8_t sk[64];
-
-		if ((s = secret_get(SECRET_M2M_ED25519)) == NULL)
-			return 0;
-		crypto_sign_seed_keypair(pubs[0].pk, sk, s->key);
-		sodium_memzero(sk, sizeof(sk));
-		jwt_eddsa_kid(pubs[0].kid, pubs[0].pk);
-		v.alg = JWT_ALG_EDDSA;
-		v.pubs = pubs;
-		v.npubs = 1 + (size_t)load_prev_eddsa(&pubs[1]);
-		v.iss = cfg.public_base_url;
-	}
+	/* The keys of the configured mode (shared with the issuer, oauth.c). */
+	if (oauth_verifier(&v, pubs) == -1)
+		return 0;
 	r = jwt_m2m_verify(tok, n, &v, clock_now_ms() / 1000, cfg.clock_leeway,
 	    req->arena, &c);
 	if (r == JWT_EXPIRED)
