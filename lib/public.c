@@ -17,6 +17,7 @@
 #include "crypto.h"
 #include "extern.h"
 #include "log.h"
+#include "page.h"
 #include "public.h"
 #include "queue.h"
 #include "settings.h"
@@ -155,16 +156,6 @@ public_jw_kusd(struct jw *w, const char *key, int64_t micro)
 	public_jw_k4dp(w, key, (double)micro / 1e6);
 }
 
-char *
-public_cursor_encode(struct arena *a, int64_t sort_key, const char *raw_id)
-{
-	char *txt = arena_printf(a, "%lld:%s", (long long)sort_key, raw_id);
-	size_t n = strlen(txt);
-	char *out = arena_alloc(a, b64url_encoded_len(n) + 1);
-
-	b64url_encode(out, (const uint8_t *)txt, n);
-	return out;
-}
 
 int
 public_parse_uint(const char *s, size_t len, int64_t *out)
@@ -182,64 +173,7 @@ public_parse_uint(const char *s, size_t len, int64_t *out)
 	return 0;
 }
 
-int
-public_cursor_decode(struct arena *a, const char *cur, size_t len,
-    int64_t *sort_key, const char **raw_id)
-{
-	uint8_t *buf;
-	const char *colon;
-	long n;
-	int neg = 0;
 
-	if (cur == NULL || len == 0 || len > 1024)
-		return -1;
-	buf = arena_alloc(a, len + 1);
-	if ((n = b64url_decode(buf, len, cur, len)) <= 0)
-		return -1;
-	buf[n] = '\0';
-	if (memchr(buf, '\0', (size_t)n) != NULL)
-		return -1;
-	if ((colon = memchr(buf, ':', (size_t)n)) == NULL)
-		return -1;
-	if (colon > (const char *)buf && buf[0] == '-')
-		neg = 1;
-	if (public_parse_uint((const char *)buf + neg,
-	    (size_t)(colon - (const char *)buf) - neg, sort_key) == -1)
-		return -1;
-	if (neg)
-		*sort_key = -*sort_key;
-	*raw_id = arena_strdup(a, colon + 1);
-	if (!session_id_valid(*raw_id))
-		return -1;
-	return 0;
-}
-
-int
-public_parse_limit(const char *s, size_t len, int64_t max, int64_t *out)
-{
-	size_t i = 0;
-	int64_t v = 0;
-
-	if (s == NULL || len == 0)
-		return -1;
-	if (s[0] == '+' || s[0] == '-') {
-		if (s[0] == '-')
-			return -1;
-		i = 1;
-	}
-	if (i == len)
-		return -1;
-	for (; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		if (v <= max)
-			v = v * 10 + (s[i] - '0');
-	}
-	if (v < 1)
-		return -1;
-	*out = v > max ? max : v;
-	return 0;
-}
 
 static int
 digits(const char *s, int n, int *out)
@@ -1051,7 +985,7 @@ public_routing_render(struct arena *a, const struct routing_q *q, double rate,
 		return DOM_STORE;
 	jw_arr_close(w);
 	if (more && last_id != NULL)
-		jw_kstr(w, "nextCursor", public_cursor_encode(a, last_at,
+		jw_kstr(w, "nextCursor", page_cursor(a, last_at,
 		    last_id));
 	else
 		jw_knull(w, "nextCursor");

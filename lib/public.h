@@ -30,18 +30,8 @@ void   public_jw_k4dp(struct jw *w, const char *key, double x);
 /* Micro-USD as USD, 4 dp. */
 void   public_jw_kusd(struct jw *w, const char *key, int64_t micro);
 
-/* base64url of "<sort_key>:<raw_id>" (arena). */
-char  *public_cursor_encode(struct arena *a, int64_t sort_key,
-                            const char *raw_id);
-/* 0 with *sort_key and *raw_id (arena) set, -1 when the cursor does not
- * decode or its sort key is not a decimal integer. */
-int    public_cursor_decode(struct arena *a, const char *cur, size_t len,
-                            int64_t *sort_key, const char **raw_id);
 /* A decimal non-negative integer of at most 18 digits: 0 and *out, or -1. */
 int    public_parse_uint(const char *s, size_t len, int64_t *out);
-/* §1.1 limit: 1 (with *out clamped to max) or -1 when invalid. */
-int    public_parse_limit(const char *s, size_t len, int64_t max,
-                          int64_t *out);
 /* 03 §3.11 from/to: YYYY-MM-DD, or date-time with 1-9 fraction digits and
  * Z or ±HH:MM, truncated to ms.  0 or -1. */
 int    public_parse_time(const char *s, size_t len, int64_t *ms);

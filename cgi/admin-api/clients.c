@@ -172,7 +172,7 @@ m2m_clients_list(struct request *req, struct response *resp)
 	struct jw w;
 	int more = 0;
 
-	if (!page_parse(req, resp, &pg, LIST_MAX))
+	if (!page_parse(req, resp, &pg, PAGE_DEFAULT_LIMIT, LIST_MAX))
 		return;
 	q = http_query(req, "orgId", &named, &len);
 	if (q == HTTP_QUERY_MALFORMED || (q != HTTP_QUERY_ABSENT && len == 0)) {
@@ -386,7 +386,7 @@ scim_tokens_list(struct request *req, struct response *resp)
 
 	if (!admin_org_scope(req, resp, http_param(req, "orgId"), 1, &org_id))
 		return;
-	if (!page_parse(req, resp, &pg, LIST_MAX))
+	if (!page_parse(req, resp, &pg, PAGE_DEFAULT_LIMIT, LIST_MAX))
 		return;
 	memset(&c, 0, sizeof(c));
 	c.a = req->arena;

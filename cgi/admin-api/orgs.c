@@ -101,7 +101,7 @@ orgs_list(struct request *req, struct response *resp)
 	struct jw w;
 	int more;
 
-	if (!page_parse(req, resp, &pg, LIST_MAX))
+	if (!page_parse(req, resp, &pg, PAGE_DEFAULT_LIMIT, LIST_MAX))
 		return;
 	memset(&c, 0, sizeof(c));
 	c.a = req->arena;

@@ -76,7 +76,7 @@ fleet_workers_list(struct request *req, struct response *resp)
 	struct jw w;
 	int more = 0;
 
-	if (!page_parse(req, resp, &pg, LIST_MAX))
+	if (!page_parse(req, resp, &pg, PAGE_DEFAULT_LIMIT, LIST_MAX))
 		return;
 	q = http_query(req, "status", &status, &len);
 	if (q != HTTP_QUERY_ABSENT) {

@@ -12,6 +12,7 @@
 #include "extern.h"
 #include "http.h"
 #include "log.h"
+#include "page.h"
 #include "public.h"
 #include "store.h"
 
@@ -107,14 +108,15 @@ pub_page_params(struct request *req, struct response *resp, int64_t max,
 	*has_cursor = 0;
 	rc = pub_query(req, "limit", &v, &len);
 	if (rc == HTTP_QUERY_MALFORMED || (rc == HTTP_QUERY_PRESENT &&
-	    public_parse_limit(v, len, max, limit) == -1)) {
+	    page_limit_parse(v, len, max, limit) == -1)) {
 		http_error(resp, 400,
 		    "Invalid 'limit' parameter: expected a positive integer");
 		return 0;
 	}
 	rc = pub_query(req, "cursor", &v, &len);
 	if (rc == HTTP_QUERY_MALFORMED || (rc == HTTP_QUERY_PRESENT &&
-	    public_cursor_decode(req->arena, v, len, sort_key, raw_id) == -1)) {
+	    (page_cursor_decode(req->arena, v, len, sort_key, raw_id) == -1 ||
+	    !session_id_valid(*raw_id)))) {
 		http_error(resp, 400, "Invalid cursor");
 		return 0;
 	}

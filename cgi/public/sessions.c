@@ -11,6 +11,7 @@
 #include "extern.h"
 #include "http.h"
 #include "log.h"
+#include "page.h"
 #include "public.h"
 #include "store.h"
 #include "tenancy.h"
@@ -164,7 +165,7 @@ pub_sessions_list(struct request *req, struct response *resp)
 	jw_arr_close(&w);
 	jw_kint(&w, "count", c.count);
 	if (more && c.last_id != NULL)
-		jw_kstr(&w, "nextCursor", public_cursor_encode(req->arena,
+		jw_kstr(&w, "nextCursor", page_cursor(req->arena,
 		    c.last_created, c.last_id));
 	else
 		jw_knull(&w, "nextCursor");

@@ -1,5 +1,5 @@
 /* t/unit/oauth.c -- request parsing of the token service (05-oauth.md §1.1,
- * §1.2) and cursor pages. */
+ * §1.2). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -13,7 +13,6 @@
 #include "arena.h"
 #include "http.h"
 #include "oauth.h"
-#include "page.h"
 
 static struct arena A;
 
@@ -178,63 +177,6 @@ scope_grants(void **state)
 	arena_reset(&A);
 }
 
-/* page.c: limit and cursor (03-public.md §1.1). */
-static int
-page_of(const char *query, struct page *pg, int *status)
-{
-	char *envp[] = { "REQUEST_METHOD=GET", NULL, NULL };
-	struct request req;
-	struct response resp;
-	int r;
-
-	envp[1] = arena_printf(&A, "QUERY_STRING=%s", query);
-	http_request_init(&req, &A, NULL, envp);
-	http_response_init(&resp);
-	r = page_parse(&req, &resp, pg, 100);
-	*status = resp.status;
-	http_response_free(&resp);
-	return r;
-}
-
-static void
-pages(void **state)
-{
-	struct page pg;
-	const char *cur;
-	int st;
-
-	(void)state;
-	assert_int_equal(page_of("", &pg, &st), 1);
-	assert_int_equal(pg.limit, PAGE_DEFAULT_LIMIT);
-	assert_false(pg.has_cursor);
-	assert_true(page_after(&pg, 0, "a"));
-	assert_int_equal(page_of("limit=500", &pg, &st), 1);
-	assert_int_equal(pg.limit, 100);                 /* clamped */
-	assert_int_equal(page_of("limit=0", &pg, &st), 0);
-	assert_int_equal(st, 400);
-	assert_int_equal(page_of("limit=-1", &pg, &st), 0);
-	assert_int_equal(page_of("limit=1.5", &pg, &st), 0);
-	assert_int_equal(page_of("limit=", &pg, &st), 0);
-	cur = page_cursor(&A, 1700000000123, "org_B");
-	assert_int_equal(page_of(arena_printf(&A, "cursor=%s&limit=2", cur), &pg,
-	    &st), 1);
-	assert_true(pg.has_cursor);
-	assert_int_equal(pg.key, 1700000000123);
-	assert_string_equal(pg.id, "org_B");
-	assert_int_equal(pg.limit, 2);
-	assert_false(page_after(&pg, 1700000000123, "org_A"));
-	assert_false(page_after(&pg, 1700000000123, "org_B"));
-	assert_true(page_after(&pg, 1700000000123, "org_C"));
-	assert_true(page_after(&pg, 1700000000124, "org_A"));
-	assert_false(page_after(&pg, 1700000000122, "org_Z"));
-	assert_int_equal(page_of("cursor=%%%", &pg, &st), 0);
-	assert_int_equal(page_of("cursor=bm9jb2xvbg", &pg, &st), 0);  /* "nocolon" */
-	assert_int_equal(page_of("cursor=eDpv", &pg, &st), 0);        /* "x:o" */
-	assert_int_equal(page_of("cursor=MTo", &pg, &st), 0);         /* "1:" */
-	assert_int_equal(st, 400);
-	arena_reset(&A);
-}
-
 int
 main(void)
 {
@@ -246,7 +188,6 @@ main(void)
 		cmocka_unit_test(basic),
 		cmocka_unit_test(client_ids),
 		cmocka_unit_test(scope_grants),
-		cmocka_unit_test(pages),
 	};
 	int rc;
 

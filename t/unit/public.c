@@ -70,62 +70,11 @@ round4_half_away_from_zero(void **state)
 }
 
 static void
-cursor_round_trip(void **state)
-{
-	const char *c, *id;
-	int64_t k;
-
-	(void)state;
-	c = public_cursor_encode(&A, 1777658341700, "sess:with:colons");
-	assert_non_null(strchr(c, '=') == NULL ? c : NULL);
-	assert_int_equal(public_cursor_decode(&A, c, strlen(c), &k, &id), 0);
-	assert_true(k == 1777658341700);
-	/* Split at the first ':'. */
-	assert_string_equal(id, "sess:with:colons");
-	/* "MTI6YWJj" = "12:abc" */
-	assert_int_equal(public_cursor_decode(&A, "MTI6YWJj", 8, &k, &id), 0);
-	assert_true(k == 12);
-	assert_string_equal(id, "abc");
-}
-
-static void
-cursor_rejects_garbage(void **state)
-{
-	const char *bad[] = {
-		"", "!!!", "Zm9v",            /* "foo": no ':' */
-		"eDphYmM",                    /* "x:abc": sort key not a number */
-		"OmFiYw",                     /* ":abc": empty sort key */
-		"MTI6",                       /* "12:": empty id */
-		"MTI6YSBi",                   /* "12:a b": not a raw id */
-		"MTI6YWJj=",                  /* padding */
-	};
-	const char *id;
-	int64_t k;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(public_cursor_decode(&A, bad[i],
-		    strlen(bad[i]), &k, &id), -1);
-}
-
-static void
-limit_and_ids(void **state)
+parse_uint(void **state)
 {
 	int64_t v;
 
 	(void)state;
-	assert_int_equal(public_parse_limit("1", 1, 500, &v), 0);
-	assert_true(v == 1);
-	assert_int_equal(public_parse_limit("600", 3, 500, &v), 0);
-	assert_true(v == 500);
-	assert_int_equal(public_parse_limit("99999999999999999999999", 23,
-	    500, &v), 0);
-	assert_true(v == 500);
-	assert_int_equal(public_parse_limit("0", 1, 500, &v), -1);
-	assert_int_equal(public_parse_limit("-1", 2, 500, &v), -1);
-	assert_int_equal(public_parse_limit("1.5", 3, 500, &v), -1);
-	assert_int_equal(public_parse_limit("", 0, 500, &v), -1);
-	assert_int_equal(public_parse_limit("abc", 3, 500, &v), -1);
 	assert_int_equal(public_parse_uint("0", 1, &v), 0);
 	assert_true(v == 0);
 	assert_int_equal(public_parse_uint("42", 2, &v), 0);
@@ -489,9 +438,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round4_half_away_from_zero),
-		cmocka_unit_test(cursor_round_trip),
-		cmocka_unit_test(cursor_rejects_garbage),
-		cmocka_unit_test(limit_and_ids),
+		cmocka_unit_test(parse_uint),
 		cmocka_unit_test(times_of_routing_metrics),
 		cmocka_unit_test(status_mapping),
 		cmocka_unit_test(health_signals),
