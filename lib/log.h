@@ -11,6 +11,7 @@
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
+/* Keeps the pointer: group must live as long as the process logs. */
 void log_init(const char *group);
 void log_set_level(enum log_level min);
 void log_msg(enum log_level lvl, const char *fmt, ...)

@@ -26,6 +26,7 @@
 #include "fixture.h"
 
 static char tmpdir[128];
+static char log_group[64];    /* log_init keeps the pointer */
 static struct arena fx_arena;
 
 static void
@@ -50,12 +51,12 @@ rm_tree(const char *dir)
 void
 fixture_store_up(const char *name)
 {
-	char err[256], db[192], group[64];
+	char err[256], db[192];
 	const struct secret *master;
 	int applied[32];
 
-	snprintf(group, sizeof(group), "t-%s", name);
-	log_init(group);
+	snprintf(log_group, sizeof(log_group), "t-%s", name);
+	log_init(log_group);
 	log_set_level(LOG_ERROR);
 	assert_int_equal(crypto_init(), 0);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rensei-%s-XXXXXX", name);
