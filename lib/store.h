@@ -17,7 +17,7 @@
 #define STORE_WUR __attribute__((warn_unused_result))
 
 /* Schema version this build needs (the last migration's number). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 4
 
 enum store_rc {
 	STORE_OK = 0,
