@@ -70,13 +70,9 @@ static const char sql_key_insert[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 enum dom_rc
-key_mint(struct arena *a, const struct actor *who, const struct key_mint *m,
-    struct minted *out, struct dom_err *err)
+key_mint_validate(struct arena *a, const struct key_mint *m,
+    struct dom_err *err)
 {
-	char hash[SHA256_HEX_LEN + 1];
-	struct sstmt *st;
-	struct json_object *pl;
-
 	err->message = NULL;
 	if (dom_check_name(a, m->name, 100, err) != DOM_OK)
 		return DOM_INVALID;
@@ -126,6 +122,20 @@ key_mint(struct arena *a, const struct actor *who, const struct key_mint *m,
 			    "worker:* scopes";
 			return DOM_INVALID;
 		}
+	return DOM_OK;
+}
+
+enum dom_rc
+key_mint(struct arena *a, const struct actor *who, const struct key_mint *m,
+    struct minted *out, struct dom_err *err)
+{
+	char hash[SHA256_HEX_LEN + 1];
+	struct sstmt *st;
+	struct json_object *pl;
+	enum dom_rc rc;
+
+	if ((rc = key_mint_validate(a, m, err)) != DOM_OK)
+		return rc;
 	memset(out, 0, sizeof(*out));
 	out->id = dom_new_id(a, "key_");
 	new_secret(a, "rsk_live_", out, hash);

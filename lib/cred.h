@@ -36,6 +36,12 @@ struct minted {
 	int64_t     expires_at;       /* 0 = never */
 };
 
+/* The checks of key_mint() that need no store, in the order of
+ * 04-console.md §3.3 (name, keyType, scopes, projects, unknown scope,
+ * system, scopes needing projects "all", worker_registration): DOM_OK or
+ * DOM_INVALID with err set.  key_mint() runs them first. */
+enum dom_rc key_mint_validate(struct arena *a, const struct key_mint *m,
+                              struct dom_err *err) DOM_WUR;
 enum dom_rc key_mint(struct arena *a, const struct actor *who,
                      const struct key_mint *m, struct minted *out,
                      struct dom_err *err) DOM_WUR;

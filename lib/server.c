@@ -169,7 +169,10 @@ handle_one(const struct responder *r, FCGX_Request *fr, struct arena *a,
 	if (r->body_cap)
 		req.body_cap = r->body_cap;
 	http_response_reset(resp);
-	route_dispatch(r->routes, r->nroutes, &req, resp);
+	if (r->dispatch != NULL)
+		r->dispatch(&req, resp);
+	else
+		route_dispatch(r->routes, r->nroutes, &req, resp);
 	if (r->finish != NULL)
 		r->finish(&req, resp);
 	if (store_in_txn()) {

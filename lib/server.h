@@ -37,6 +37,9 @@ struct responder {
 	/* After the response went out (FCGX_Finish_r), before the next accept:
 	 * deferred work such as the cleanup a poll triggers (02 §6.9). */
 	void               (*after_request)(void);
+	/* Replaces route_dispatch(routes, nroutes, …) when set: a responder
+	 * whose routes live in several tables picks the table by path. */
+	void               (*dispatch)(struct request *, struct response *);
 	/* Process count = RENSEI_CREDENTIAL_STREAMS + 1 (02 §7.4). */
 	int                  procs_from_streams;
 };

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -19,12 +20,15 @@
 #include "page.h"
 
 static struct arena A;
+static struct response R;
+static struct request Q;
 
 static int
 setup(void **state)
 {
 	(void)state;
 	arena_init(&A);
+	http_response_init(&R);
 	return 0;
 }
 
@@ -32,6 +36,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
+	http_response_free(&R);
 	arena_free(&A);
 	return 0;
 }
@@ -173,61 +178,128 @@ after_orders_by_key_then_id(void **state)
 	assert_true(page_after(&pg, 11, "a"));
 }
 
-/* page_parse on a real request: the 400s it answers. */
+/* Parses the query string qs into pg; returns page_parse()'s result. */
 static int
-page_of(const char *query, struct page *pg, int *status)
+parse(const char *qs, struct page *pg)
 {
-	char *envp[] = { "REQUEST_METHOD=GET", NULL, NULL };
-	struct request req;
-	struct response resp;
-	int r;
+	static char qbuf[512];
+	char *envp[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/api/projects",
+	    qbuf, NULL };
 
-	envp[1] = arena_printf(&A, "QUERY_STRING=%s", query);
-	http_request_init(&req, &A, NULL, envp);
-	http_response_init(&resp);
-	r = page_parse(&req, &resp, pg, PAGE_DEFAULT_LIMIT, 100);
-	*status = resp.status;
-	http_response_free(&resp);
-	return r;
+	snprintf(qbuf, sizeof(qbuf), "QUERY_STRING=%s", qs);
+	arena_reset(&A);
+	http_response_reset(&R);
+	http_request_init(&Q, &A, NULL, envp);
+	return page_parse(&Q, &R, pg, 50, 100);
+}
+
+static const char *
+body(void)
+{
+	buf_putc(&R.body, '\0');
+	return R.body.data;
 }
 
 static void
-parse_from_query(void **state)
+parse_limit_answers_exact_400(void **state)
 {
 	struct page pg;
-	const char *cur;
-	int st;
 
 	(void)state;
-	assert_int_equal(page_of("", &pg, &st), 1);
-	assert_int_equal(pg.limit, PAGE_DEFAULT_LIMIT);
-	assert_false(pg.has_cursor);
-	assert_true(page_after(&pg, 0, "a"));
-	assert_int_equal(page_of("limit=500", &pg, &st), 1);
-	assert_int_equal(pg.limit, 100);                 /* clamped */
-	assert_int_equal(page_of("limit=0", &pg, &st), 0);
-	assert_int_equal(st, 400);
-	assert_int_equal(page_of("limit=-1", &pg, &st), 0);
-	assert_int_equal(page_of("limit=1.5", &pg, &st), 0);
-	assert_int_equal(page_of("limit=", &pg, &st), 0);
-	cur = page_cursor(&A, 1700000000123, "org_B");
-	assert_int_equal(page_of(arena_printf(&A, "cursor=%s&limit=2", cur), &pg,
-	    &st), 1);
-	assert_true(pg.has_cursor);
-	assert_int_equal(pg.after_key, 1700000000123);
-	assert_string_equal(pg.after_id, "org_B");
-	assert_int_equal(pg.limit, 2);
-	assert_false(page_after(&pg, 1700000000123, "org_A"));
-	assert_false(page_after(&pg, 1700000000123, "org_B"));
-	assert_true(page_after(&pg, 1700000000123, "org_C"));
-	assert_true(page_after(&pg, 1700000000124, "org_A"));
-	assert_false(page_after(&pg, 1700000000122, "org_Z"));
-	assert_int_equal(page_of("cursor=%%%", &pg, &st), 0);
-	assert_int_equal(page_of("cursor=bm9jb2xvbg", &pg, &st), 0);  /* "nocolon" */
-	assert_int_equal(page_of("cursor=eDpv", &pg, &st), 0);        /* "x:o" */
-	assert_int_equal(page_of("cursor=MTo", &pg, &st), 0);         /* "1:" */
-	assert_int_equal(st, 400);
-	arena_reset(&A);
+	assert_int_equal(parse("", &pg), 1);
+	assert_int_equal(pg.limit, 50);
+	assert_int_equal(parse("limit=7", &pg), 1);
+	assert_int_equal(pg.limit, 7);
+	assert_int_equal(parse("limit=100000000000000000000000", &pg), 1);
+	assert_int_equal(pg.limit, 100);          /* clamped, no overflow */
+	assert_int_equal(parse("limit=101", &pg), 1);
+	assert_int_equal(pg.limit, 100);
+	const char *bad[] = { "limit=0", "limit=-1", "limit=", "limit=1.5",
+		"limit=%2B3", "limit=abc", "limit=%00" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i], &pg), 0);
+		assert_int_equal(R.status, 400);
+		assert_string_equal(body(), "{\"error\":\"Bad Request\",\"message\":"
+		    "\"Invalid 'limit' parameter: expected a positive integer\"}");
+	}
+}
+
+static void
+parse_take_finish_round_trip(void **state)
+{
+	struct page pg;
+	struct jw w;
+	const char *ids[] = { "a", "b", "c", "d", "e" };
+	int64_t keys[] = { 1, 2, 2, 3, 4 };
+	int taken = 0;
+	char qs[256];
+	const char *nc;
+
+	(void)state;
+	assert_int_equal(parse("limit=2", &pg), 1);
+	for (int i = 0; i < 5; i++)
+		taken += page_take(&pg, keys[i], ids[i]);
+	assert_int_equal(taken, 2);
+	assert_true(pg.more);
+	jw_init(&w, &R.body);
+	jw_obj_open(&w);
+	jw_key(&w, "items");
+	jw_arr_open(&w);
+	page_finish(&A, &w, &pg);
+	jw_obj_close(&w);
+	/* base64url("2:b") = "Mjpi" */
+	assert_string_equal(body(), "{\"items\":[],\"nextCursor\":\"Mjpi\"}");
+
+	snprintf(qs, sizeof(qs), "limit=2&cursor=%s", "Mjpi");
+	assert_int_equal(parse(qs, &pg), 1);
+	assert_int_equal(pg.after_key, 2);
+	assert_string_equal(pg.after_id, "b");
+	taken = 0;
+	for (int i = 0; i < 5; i++)
+		if (page_take(&pg, keys[i], ids[i]))
+			nc = ids[i], taken++;
+	assert_int_equal(taken, 2);
+	assert_string_equal(nc, "d");             /* c (2, "c" > "b") and d */
+	assert_true(pg.more);
+}
+
+static void
+exactly_full_page_has_null_cursor(void **state)
+{
+	struct page pg;
+	struct jw w;
+
+	(void)state;
+	assert_int_equal(parse("limit=2", &pg), 1);
+	assert_int_equal(page_take(&pg, 1, "a"), 1);
+	assert_int_equal(page_take(&pg, 2, "b"), 1);
+	assert_false(pg.more);                    /* exactly full: no more */
+	jw_init(&w, &R.body);
+	jw_obj_open(&w);
+	jw_key(&w, "items");
+	jw_arr_open(&w);
+	page_finish(&A, &w, &pg);
+	jw_obj_close(&w);
+	assert_string_equal(body(), "{\"items\":[],\"nextCursor\":null}");
+}
+
+static void
+parse_cursor_answers_exact_400(void **state)
+{
+	struct page pg;
+	/* "x:" (no id), "abc" (no colon), "1.5:a" (key not an integer),
+	 * "1:a\0b" (NUL), not base64url, padding. */
+	const char *bad[] = { "cursor=eDo", "cursor=YWJj", "cursor=MS41OmE",
+		"cursor=MTphAGI", "cursor=!!", "cursor=Mjpi%3D", "cursor=",
+		"cursor=Og" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i], &pg), 0);
+		assert_int_equal(R.status, 400);
+		assert_string_equal(body(),
+		    "{\"error\":\"Bad Request\",\"message\":\"Invalid cursor\"}");
+	}
 }
 
 int
@@ -244,7 +316,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(after_orders_by_key_then_id, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(parse_from_query, setup, teardown),
+		cmocka_unit_test_setup_teardown(parse_limit_answers_exact_400, setup, teardown),
+		cmocka_unit_test_setup_teardown(parse_take_finish_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(exactly_full_page_has_null_cursor, setup, teardown),
+		cmocka_unit_test_setup_teardown(parse_cursor_answers_exact_400, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
