@@ -27,57 +27,21 @@
 #include "secrets.h"
 #include "settings.h"
 #include "store.h"
+
+#include "fixture.h"
 #include "tenancy.h"
 
 #define T0 INT64_C(1777649400123)   /* 2026-05-01T15:30:00.123Z */
 
-static char tmpdir[64];
 static struct arena A;
 static struct dom_err E;
 
-static void
-rm_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static int
 group_setup(void **state)
 {
-	char err[256], db[128];
-	const struct secret *master;
-	int applied[16];
-
 	(void)state;
-	log_init("t-login");
-	log_set_level(LOG_ERROR);
-	assert_int_equal(crypto_init(), 0);
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rensei-login-XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
-	setenv("PUBLIC_BASE_URL", "https://rensei.test", 1);
-	setenv("RENSEI_DATA_DIR", tmpdir, 1);
-	assert_int_equal(config_load(CONFIG_NO_PUBLIC_URL, err, sizeof(err)), 0);
-	assert_true(secrets_create_missing(tmpdir, err, sizeof(err)) >= 0);
-	assert_int_equal(secrets_load(SECRETS_ALL, err, sizeof(err)), 0);
-	master = secret_get(SECRET_AUDIT_MASTER);
-	assert_non_null(master);
-	assert_int_equal(audit_init(master->key), 0);
-	snprintf(db, sizeof(db), "%s/rensei.db", tmpdir);
-	assert_int_equal(store_open(db, STORE_OPEN_CREATE), 0);
-	assert_true(store_migrate(applied, 16) >= 0);
+	fixture_store_up("login");
 	assert_int_equal(login_dummy_init(), 0);
 	return 0;
 }
@@ -86,12 +50,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	store_close();
-	audit_shutdown();
-	secrets_wipe();
-	config_free();
-	clock_set_fixed(0);
-	rm_tree(tmpdir);
+	fixture_store_down();
 	return 0;
 }
 

@@ -30,10 +30,11 @@
 #include "secrets.h"
 #include "settings.h"
 #include "store.h"
+
+#include "fixture.h"
 #include "tenancy.h"
 #include "workflow.h"
 
-static char tmpdir[64];
 static struct arena A;
 static struct dom_err E;
 static struct org O, O2;
@@ -413,47 +414,13 @@ test_deploy_check(void **state)
 
 /* ------------------------------------------------------------ store */
 
-static void
-rm_tree(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static int
 group_setup(void **state)
 {
-	char err[256], db[128];
-	int applied[16];
-
 	(void)state;
 	arena_init(&A);
-	log_init("t-workflow");
-	log_set_level(LOG_ERROR);
-	assert_int_equal(crypto_init(), 0);
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/rensei-workflow-XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
-	setenv("PUBLIC_BASE_URL", "https://rensei.test", 1);
-	setenv("RENSEI_DATA_DIR", tmpdir, 1);
-	assert_int_equal(config_load(CONFIG_NO_PUBLIC_URL, err, sizeof(err)), 0);
-	assert_true(secrets_create_missing(tmpdir, err, sizeof(err)) >= 0);
-	assert_int_equal(secrets_load(SECRETS_ALL, err, sizeof(err)), 0);
-	assert_int_equal(audit_init(secret_get(SECRET_AUDIT_MASTER)->key), 0);
-	snprintf(db, sizeof(db), "%s/rensei.db", tmpdir);
-	assert_int_equal(store_open(db, STORE_OPEN_CREATE), 0);
-	assert_true(store_migrate(applied, 16) >= 0);
+	fixture_store_up("workflow");
 	assert_int_equal(store_begin_write(), 0);
 	assert_int_equal(org_create(&A, &actor_cli, "Acme", NULL, NULL, NULL, 0,
 	    &O, &P, &E), DOM_OK);
@@ -467,11 +434,7 @@ static int
 group_teardown(void **state)
 {
 	(void)state;
-	store_close();
-	audit_shutdown();
-	secrets_wipe();
-	config_free();
-	rm_tree(tmpdir);
+	fixture_store_down();
 	arena_free(&A);
 	return 0;
 }
