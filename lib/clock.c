@@ -89,42 +89,66 @@ digits(const char *s, int n, int *out)
 }
 
 int
-iso8601_parse(const char *s, int64_t *ms)
+iso8601_parse_ext(const char *s, size_t len, unsigned flags, int64_t *ms)
 {
-	int y, mo, d, h, mi, se, frac = 0;
-	const char *p;
+	int y, mo, d, h = 0, mi = 0, se = 0, frac = 0, off = 0;
 	static const int mdays[] = {31,29,31,30,31,30,31,31,30,31,30,31};
+	size_t i;
 
-	if (strlen(s) < 20)
+	if (s == NULL || len < 10 || memchr(s, '\0', len) != NULL ||
+	    digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || digits(s + 8, 2, &d))
 		return -1;
-	if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || digits(s + 8, 2, &d) || s[10] != 'T' ||
-	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) ||
-	    s[16] != ':' || digits(s + 17, 2, &se))
-		return -1;
-	p = s + 19;
-	if (*p == '.') {
-		int n = 0, scale = 100;
-
-		p++;
-		while (*p >= '0' && *p <= '9') {
-			if (n < 3)
-				frac += (*p - '0') * scale;
-			scale /= 10;
-			n++;
-			p++;
-		}
-		if (n == 0 || n > 9)
-			return -1;
-	}
-	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0)
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
-	    mi > 59 || se > 59)
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1])
 		return -1;
 	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return -1;
-	*ms = (days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-	    h * 3600 + mi * 60 + se) * 1000 + frac;
+	if (len == 10 && !(flags & ISO8601_DATE_ONLY))
+		return -1;
+	if (len > 10) {
+		if (len < 20 || s[10] != 'T' || digits(s + 11, 2, &h) ||
+		    s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
+		    digits(s + 17, 2, &se) || h > 23 || mi > 59 || se > 59)
+			return -1;
+		i = 19;
+		if (s[i] == '.') {
+			int nd = 0;
+
+			/* 1-9 digits, truncated to ms. */
+			for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++, nd++)
+				if (nd < 3)
+					frac = frac * 10 + (s[i] - '0');
+			if (nd < 1 || nd > 9)
+				return -1;
+			for (; nd < 3; nd++)
+				frac *= 10;
+		}
+		if (i + 1 == len && s[i] == 'Z')
+			;
+		else if (i + 6 == len && (s[i] == '+' || s[i] == '-') &&
+		    s[i + 3] == ':') {
+			int oh, om;
+
+			if (digits(s + i + 1, 2, &oh) || digits(s + i + 4, 2, &om) ||
+			    oh > 23 || om > 59)
+				return -1;
+			off = (oh * 60 + om) * 60000;
+			if (s[i] == '-')
+				off = -off;
+			/* Without ISO8601_ANY_OFFSET only +00:00 is UTC enough. */
+			if (!(flags & ISO8601_ANY_OFFSET) && (off != 0 || s[i] == '-'))
+				return -1;
+		} else
+			return -1;
+	}
+	*ms = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400000 +
+	    (int64_t)h * 3600000 + (int64_t)mi * 60000 + (int64_t)se * 1000 +
+	    frac - off;
 	return 0;
+}
+
+int
+iso8601_parse(const char *s, int64_t *ms)
+{
+	return iso8601_parse_ext(s, strlen(s), 0, ms);
 }

@@ -159,40 +159,17 @@ oauth_metadata(struct buf *b)
 
 /* ------------------------------------------------------ request parsing */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
+/* application/x-www-form-urlencoded: http_pct_decode with '+' as a space,
+ * then no NUL (encoded or raw) and valid UTF-8. */
 char *
 oauth_form_decode(struct arena *a, const char *s, size_t n, size_t *outlen)
 {
-	char *out = arena_alloc(a, n + 1);
-	size_t j = 0;
+	char *out;
+	size_t j;
 
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '+')
-			out[j++] = ' ';
-		else if (s[i] == '%') {
-			int h, l;
-
-			if (i + 2 >= n || (h = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (l = hexval((unsigned char)s[i + 2])) < 0)
-				return NULL;
-			out[j++] = (char)(h * 16 + l);
-			i += 2;
-		} else
-			out[j++] = s[i];
-	}
-	out[j] = '\0';
-	if (memchr(out, '\0', j) != NULL || !json_utf8_valid(out, j))
+	if (memchr(s, '\0', n) != NULL ||
+	    (out = http_pct_decode(a, s, n, 1, &j)) == NULL ||
+	    !json_utf8_valid(out, j))
 		return NULL;
 	if (outlen != NULL)
 		*outlen = j;

@@ -175,87 +175,11 @@ public_parse_uint(const char *s, size_t len, int64_t *out)
 
 
 
-static int
-digits(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era;
-	int yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (int)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 int
 public_parse_time(const char *s, size_t len, int64_t *ms)
 {
-	int y, mo, d, h = 0, mi = 0, se = 0, frac = 0, off = 0;
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	size_t i;
-
-	if (s == NULL || len < 10 || s[4] != '-' || s[7] != '-' ||
-	    digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d))
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) ||
-	    y % 400 == 0)))
-		return -1;
-	if (len > 10) {
-		if (len < 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
-		    digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) ||
-		    digits(s + 17, 2, &se) || h > 23 || mi > 59 || se > 59)
-			return -1;
-		i = 19;
-		if (s[i] == '.') {
-			int nd = 0;
-
-			for (i++; i < len && s[i] >= '0' && s[i] <= '9';
-			    i++, nd++)
-				if (nd < 3)
-					frac = frac * 10 + (s[i] - '0');
-			if (nd < 1 || nd > 9)
-				return -1;
-			for (; nd < 3; nd++)
-				frac *= 10;
-		}
-		if (i + 1 == len && s[i] == 'Z')
-			;
-		else if (i + 6 == len && (s[i] == '+' || s[i] == '-') &&
-		    s[i + 3] == ':') {
-			int oh, om;
-
-			if (digits(s + i + 1, 2, &oh) ||
-			    digits(s + i + 4, 2, &om) || oh > 23 || om > 59)
-				return -1;
-			off = (oh * 60 + om) * 60000;
-			if (s[i] == '-')
-				off = -off;
-		} else
-			return -1;
-	}
-	*ms = days_from_civil(y, mo, d) * 86400000 +
-	    (int64_t)h * 3600000 + (int64_t)mi * 60000 + (int64_t)se * 1000 +
-	    frac - off;
-	return 0;
+	return iso8601_parse_ext(s, len, ISO8601_DATE_ONLY | ISO8601_ANY_OFFSET,
+	    ms);
 }
 
 int64_t

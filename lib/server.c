@@ -191,26 +191,39 @@ handle_one(const struct responder *r, FCGX_Request *fr, struct arena *a,
 	arena_reset(a);
 }
 
+/*
+ * A child's signals: SIGTERM/SIGINT set got_term and are delivered only
+ * while it waits (ppoll with *waitmask), so a request or a checkpoint in
+ * hand is never cut short; SIGHUP is the supervisor's, SIGPIPE ignored.
+ */
+static void
+child_signals(sigset_t *waitmask)
+{
+	sigset_t blocked;
+
+	sigemptyset(&blocked);
+	sigaddset(&blocked, SIGTERM);
+	sigaddset(&blocked, SIGINT);
+	sigaddset(&blocked, SIGHUP);
+	sigprocmask(SIG_BLOCK, &blocked, waitmask);
+	sigdelset(waitmask, SIGTERM);
+	sigdelset(waitmask, SIGINT);
+	install(SIGTERM, on_signal);
+	install(SIGINT, on_signal);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 static void
 worker_loop(const struct responder *r, int lfd)
 {
 	FCGX_Request fr;
 	struct response resp;
 	struct arena a;
-	sigset_t blocked, waitmask;
+	sigset_t waitmask;
 
-	sigemptyset(&blocked);
-	sigaddset(&blocked, SIGTERM);
-	sigaddset(&blocked, SIGINT);
-	sigaddset(&blocked, SIGHUP);
-	sigprocmask(SIG_BLOCK, &blocked, &waitmask);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
-	install(SIGTERM, on_signal);
-	install(SIGINT, on_signal);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
+	child_signals(&waitmask);
 
 	if (r->open_store &&
 	    store_open(db_path, STORE_OPEN_RESPONDER) == -1)
@@ -275,22 +288,12 @@ worker_loop(const struct responder *r, int lfd)
 static void
 checkpointer_loop(int lfd)
 {
-	sigset_t blocked, waitmask;
+	sigset_t waitmask;
 	struct timespec ts;
 	int frames, done, prev_done = 0, rc, ms;
 
 	close(lfd);
-	sigemptyset(&blocked);
-	sigaddset(&blocked, SIGTERM);
-	sigaddset(&blocked, SIGINT);
-	sigaddset(&blocked, SIGHUP);
-	sigprocmask(SIG_BLOCK, &blocked, &waitmask);
-	sigdelset(&waitmask, SIGTERM);
-	sigdelset(&waitmask, SIGINT);
-	install(SIGTERM, on_signal);
-	install(SIGINT, on_signal);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGCHLD, SIG_DFL);
+	child_signals(&waitmask);
 	/* A RESTART holds new writers back while it waits for readers:
 	 * keep that wait short and try again on the next pass. */
 	store_set_busy_timeout(50);

@@ -244,6 +244,41 @@ parse_refuses_loose_forms(void **state)
 	assert_refused("2026-05-01");
 }
 
+static int64_t
+ext(const char *s, unsigned flags)
+{
+	int64_t ms = -42;
+
+	return iso8601_parse_ext(s, strlen(s), flags, &ms) == 0 ? ms : -1;
+}
+
+/* 03-public.md §3.11 from/to: a date alone is its 00:00 UTC, any offset
+ * is applied; without the flags the same strings are refused. */
+static void
+parse_ext_date_only_and_offsets(void **state)
+{
+	const unsigned all = ISO8601_DATE_ONLY | ISO8601_ANY_OFFSET;
+
+	(void)state;
+	assert_true(ext("2026-05-01", all) == INT64_C(1777593600000));
+	assert_true(ext("2026-05-01", ISO8601_ANY_OFFSET) == -1);
+	assert_true(ext("2026-05-01T02:00:00+02:00", all) ==
+	    INT64_C(1777593600000));
+	assert_true(ext("2026-04-30T22:30:00.5-01:30", all) ==
+	    INT64_C(1777593600500));
+	assert_true(ext("2026-05-01T02:00:00+02:00", ISO8601_DATE_ONLY) == -1);
+	assert_true(ext("2026-05-01T00:00:00.123456789Z", all) ==
+	    INT64_C(1777593600123));
+	assert_true(ext("2026-05-01T00:00:00+24:00", all) == -1);
+	assert_true(ext("2026-05-01T00:00:00+02:60", all) == -1);
+	assert_true(ext("2026-05-01T00:00:00.", all) == -1);
+	assert_true(ext("2026-05-0", all) == -1);
+	assert_true(ext("2026-02-29", all) == -1);
+	/* Length-bounded: what follows len is not read. */
+	assert_true(iso8601_parse_ext("2026-05-01Zjunk", 10, all,
+	    &(int64_t){ 0 }) == 0);
+}
+
 /* The parse of a rendering is the value rendered, for any ms from 1970 to
  * the end of 9999. */
 static void
@@ -348,6 +383,7 @@ main(void)
 		cmocka_unit_test(parse_refuses_loose_forms),
 		cmocka_unit_test(round_trip_over_random_ms),
 		cmocka_unit_test(round_trip_over_every_day_boundary_of_a_leap_year),
+		cmocka_unit_test(parse_ext_date_only_and_offsets),
 		cmocka_unit_test(fixed_clock_returns_fixed_value),
 		cmocka_unit_test(fixed_zero_restores_real_clock),
 		cmocka_unit_test(real_clock_does_not_go_backwards),
