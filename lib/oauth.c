@@ -23,14 +23,13 @@
 /* ------------------------------------------------------------ keys */
 
 /* Reads m2m_ed25519.prev.key (seed line, retirement-ms line): 1 with pub
- * filled while the retired key is inside its window, else 0. */
+ * and *retired filled, else 0. */
 static int
-load_prev_eddsa(struct jwt_eddsa_pub *pub)
+load_prev_eddsa(struct jwt_eddsa_pub *pub, int64_t *retired)
 {
 	char path[4096], line1[128], line2[64];
 	uint8_t seed[32], sk[64];
 	FILE *f;
-	int64_t retired;
 	int ok = 0;
 
 	snprintf(path, sizeof(path), "%s/m2m_ed25519.prev.key", cfg.data_dir);
@@ -39,18 +38,47 @@ load_prev_eddsa(struct jwt_eddsa_pub *pub)
 	if (fgets(line1, sizeof(line1), f) && fgets(line2, sizeof(line2), f) &&
 	    strlen(line1) >= 64 &&
 	    hex_decode(seed, sizeof(seed), line1, 64, 1) == 32) {
-		retired = strtoll(line2, NULL, 10);
-		if (clock_now_ms() < retired + cfg.m2m_token_lifetime * 1000) {
-			crypto_sign_seed_keypair(pub->pk, sk, seed);
-			jwt_eddsa_kid(pub->kid, pub->pk);
-			ok = 1;
-		}
+		*retired = strtoll(line2, NULL, 10);
+		crypto_sign_seed_keypair(pub->pk, sk, seed);
+		jwt_eddsa_kid(pub->kid, pub->pk);
+		ok = 1;
 	}
 	fclose(f);
 	sodium_memzero(seed, sizeof(seed));
 	sodium_memzero(sk, sizeof(sk));
 	sodium_memzero(line1, sizeof(line1));
 	return ok;
+}
+
+/*
+ * The EdDSA public keys, derived once per process rather than on every
+ * verification (a key pair from the seed, and a file read for the retired
+ * key): the key files are read at start (`rensei-admin m2m rotate-key` is
+ * followed by SIGHUP, README).  Keyed by the seed's digest, so a process
+ * that loads other secrets (tests) derives again.  The retired key's
+ * window is checked against the clock on every call.
+ */
+static struct {
+	int                  loaded, has_prev;
+	uint8_t              seed_digest[SHA256_LEN];
+	int64_t              prev_retired;
+	struct jwt_eddsa_pub cur, prev;
+} ek;
+
+static void
+eddsa_keys(const uint8_t seed[32])
+{
+	uint8_t d[SHA256_LEN], sk[64];
+
+	sha256(d, seed, 32);
+	if (ek.loaded && ct_equal(d, ek.seed_digest, SHA256_LEN))
+		return;
+	crypto_sign_seed_keypair(ek.cur.pk, sk, seed);
+	sodium_memzero(sk, sizeof(sk));
+	jwt_eddsa_kid(ek.cur.kid, ek.cur.pk);
+	ek.has_prev = load_prev_eddsa(&ek.prev, &ek.prev_retired);
+	memcpy(ek.seed_digest, d, SHA256_LEN);
+	ek.loaded = 1;
 }
 
 int
@@ -68,16 +96,16 @@ oauth_verifier(struct jwt_m2m_verifier *v,
 		v->keylen = s->len;
 		v->iss = "rensei-platform";
 	} else {
-		uint8_t sk[64];
-
 		if ((s = secret_get(SECRET_M2M_ED25519)) == NULL || s->len != 32)
 			return -1;
-		crypto_sign_seed_keypair(pubs[0].pk, sk, s->key);
-		sodium_memzero(sk, sizeof(sk));
-		jwt_eddsa_kid(pubs[0].kid, pubs[0].pk);
+		eddsa_keys(s->key);
+		pubs[0] = ek.cur;
+		v->npubs = 1;
+		if (ek.has_prev && clock_now_ms() <
+		    ek.prev_retired + cfg.m2m_token_lifetime * 1000)
+			pubs[v->npubs++] = ek.prev;
 		v->alg = JWT_ALG_EDDSA;
 		v->pubs = pubs;
-		v->npubs = 1 + (size_t)load_prev_eddsa(&pubs[1]);
 		v->iss = cfg.public_base_url;
 	}
 	return 0;
