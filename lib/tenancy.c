@@ -85,6 +85,34 @@ slug_derive(struct arena *a, const char *name)
 
 /* ----------------------------------------------- shared domain helpers */
 
+void
+dom_http_error(struct response *resp, enum dom_rc rc,
+    const struct dom_err *err, const char *store_msg)
+{
+	const char *m = err != NULL ? err->message : NULL;
+
+	switch (rc) {
+	case DOM_NOT_FOUND:
+		http_error(resp, 404, m ? m : "Not found");
+		break;
+	case DOM_CONFLICT:
+		http_error(resp, 409, m ? m : "Conflict");
+		break;
+	case DOM_INVALID:
+		http_error(resp, 400, m ? m : "Bad Request");
+		break;
+	case DOM_FORBIDDEN:
+		http_error(resp, 403, m ? m : "Forbidden");
+		break;
+	case DOM_GONE:
+		http_error(resp, 410, m ? m : "Gone");
+		break;
+	default:
+		http_store_unavailable(resp, store_msg);
+		break;
+	}
+}
+
 const char *
 dom_new_id(struct arena *a, const char *prefix)
 {

@@ -14,6 +14,7 @@
 
 #include "arena.h"
 #include "auth.h"       /* enum role */
+#include "http.h"
 #include "json.h"
 
 #define DOM_WUR __attribute__((warn_unused_result))
@@ -40,6 +41,12 @@ extern const struct actor actor_cli;   /* system / cli */
 struct dom_err {
 	const char *message;
 };
+
+/* Answers a failed domain call in the plain envelope: 404, 409, 400, 403,
+ * 410 with err's message (a generic one when it has none), and anything
+ * else (DOM_STORE) as 503 store_msg with Retry-After. */
+void dom_http_error(struct response *resp, enum dom_rc rc,
+                    const struct dom_err *err, const char *store_msg);
 
 struct org {
 	const char *id, *name, *slug, *plan;

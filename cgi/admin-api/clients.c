@@ -89,7 +89,7 @@ m2m_clients_create(struct request *req, struct response *resp)
 	    admin_creator(req), &m, &err);
 	if (rc != DOM_OK) {
 		store_rollback();
-		admin_dom_fail(resp, rc, &err);
+		dom_http_error(resp, rc, &err, "Store unavailable");
 		return;
 	}
 	if (store_commit() != STORE_OK) {
@@ -273,7 +273,7 @@ m2m_clients_delete(struct request *req, struct response *resp)
 	rc = m2m_delete(req->arena, &who, org_id, id, &err);
 	if (rc != DOM_OK) {
 		store_rollback();
-		admin_dom_fail(resp, rc, &err);
+		dom_http_error(resp, rc, &err, "Store unavailable");
 		return;
 	}
 	if (store_commit() != STORE_OK) {
@@ -323,7 +323,7 @@ scim_tokens_create(struct request *req, struct response *resp)
 	    admin_creator(req), &m, &err);
 	if (rc != DOM_OK) {
 		store_rollback();
-		admin_dom_fail(resp, rc, &err);
+		dom_http_error(resp, rc, &err, "Store unavailable");
 		return;
 	}
 	if (store_commit() != STORE_OK) {
@@ -434,7 +434,7 @@ scim_tokens_delete(struct request *req, struct response *resp)
 	    http_param(req, "tokenId"), &err);
 	if (rc != DOM_OK) {
 		store_rollback();
-		admin_dom_fail(resp, rc, &err);
+		dom_http_error(resp, rc, &err, "Store unavailable");
 		return;
 	}
 	if (store_commit() != STORE_OK) {

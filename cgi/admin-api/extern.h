@@ -31,9 +31,6 @@ int          admin_org_scope(struct request *req, struct response *resp,
 enum dom_rc  admin_all_orgs(struct arena *a, const char ***ids, size_t *n);
 /* The store failure answer of the group. */
 void         admin_store_fail(struct response *resp);
-/* Renders a dom_rc failure: 400/404/409 with err's message, else 503. */
-void         admin_dom_fail(struct response *resp, enum dom_rc rc,
-                            const struct dom_err *err);
 
 void orgs_create(struct request *, struct response *);
 void orgs_list(struct request *, struct response *);

@@ -102,29 +102,6 @@ admin_store_fail(struct response *resp)
 	http_store_unavailable(resp, "Store unavailable");
 }
 
-void
-admin_dom_fail(struct response *resp, enum dom_rc rc, const struct dom_err *err)
-{
-	const char *m = err != NULL ? err->message : NULL;
-
-	switch (rc) {
-	case DOM_INVALID:
-		http_error(resp, 400, m ? m : "Invalid request");
-		break;
-	case DOM_NOT_FOUND:
-		http_error(resp, 404, m ? m : "Not found");
-		break;
-	case DOM_CONFLICT:
-		http_error(resp, 409, m ? m : "Conflict");
-		break;
-	case DOM_FORBIDDEN:
-		http_error(resp, 403, m ? m : "Forbidden");
-		break;
-	default:
-		admin_store_fail(resp);
-		break;
-	}
-}
 
 static void
 org_not_found(struct response *resp)

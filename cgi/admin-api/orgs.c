@@ -55,7 +55,7 @@ orgs_create(struct request *req, struct response *resp)
 	    v[O_OWNER].present ? v[O_OWNER].s : NULL, 0, &o, &dp, &err);
 	if (rc != DOM_OK) {
 		store_rollback();
-		admin_dom_fail(resp, rc, &err);
+		dom_http_error(resp, rc, &err, "Store unavailable");
 		return;
 	}
 	if (store_commit() != STORE_OK) {

@@ -81,7 +81,7 @@ put(struct request *req, struct response *resp, const char *org,
 	    v[C_DESC].present && v[C_DESC].isnull, &c, &created, &err);
 	if (rc != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to store credential");
+		dom_http_error(resp, rc, &err, "Failed to store credential");
 		return;
 	}
 	if (!con_commit(resp, "Failed to store credential"))
@@ -114,7 +114,7 @@ del(struct request *req, struct response *resp, const char *org,
 			http_error(resp, 404, "Credential not found");
 			return;
 		}
-		con_dom_fail(resp, rc, &err, "Failed to delete credential");
+		dom_http_error(resp, rc, &err, "Failed to delete credential");
 		return;
 	}
 	if (!con_commit(resp, "Failed to delete credential"))

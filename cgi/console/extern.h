@@ -88,10 +88,6 @@ int         con_org_path(struct request *req, struct response *resp);
  * role-null callers: F3 whenever need is set).  0 after answering. */
 int         con_project(struct request *req, struct response *resp,
                         enum role need, struct project *out, enum role *eff);
-/* Answers a domain failure: DOM_NOT_FOUND 404, DOM_CONFLICT 409,
- * DOM_INVALID 400, DOM_FORBIDDEN 403, DOM_GONE 410, else 503. */
-void        con_dom_fail(struct response *resp, enum dom_rc rc,
-                         const struct dom_err *err, const char *store_msg);
 /* Commits; 0 after answering 503. */
 int         con_commit(struct response *resp, const char *msg);
 /* Opens a write transaction; 0 after answering 503. */

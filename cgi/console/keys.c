@@ -206,7 +206,7 @@ mint(struct request *req, struct response *resp, const char *org,
 	m.expires_at = exp;
 	m.deprecated_route = deprecated;
 	if ((rc = key_mint_validate(req->arena, &m, &err)) != DOM_OK) {
-		con_dom_fail(resp, rc, &err, "Failed to mint key");
+		dom_http_error(resp, rc, &err, "Failed to mint key");
 		return;
 	}
 	/* projects "all": an org admin creator or a key holding
@@ -284,7 +284,7 @@ mint(struct request *req, struct response *resp, const char *org,
 		return;
 	if ((rc = key_mint(req->arena, &who, &m, &out, &err)) != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to mint key");
+		dom_http_error(resp, rc, &err, "Failed to mint key");
 		return;
 	}
 	if (!con_commit(resp, "Failed to mint key"))
@@ -476,7 +476,7 @@ keys_revoke(struct request *req, struct response *resp)
 	con_actor(req, &who);
 	if ((rc = key_revoke(req->arena, &who, org, kw.find, &err)) != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to revoke key");
+		dom_http_error(resp, rc, &err, "Failed to revoke key");
 		return;
 	}
 	if (!con_commit(resp, "Failed to revoke key"))

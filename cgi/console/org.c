@@ -118,7 +118,7 @@ cli_whoami(struct request *req, struct response *resp)
 	l.a = req->arena;
 	l.p = p;
 	if ((rc = org_get(req->arena, p->org_id, &o)) != DOM_OK) {
-		con_dom_fail(resp, rc, NULL, "Failed to read organization");
+		dom_http_error(resp, rc, NULL, "Failed to read organization");
 		return;
 	}
 	if (con_roleless(p))
@@ -257,7 +257,7 @@ members_update(struct request *req, struct response *resp)
 	if ((rc = member_get(req->arena, p->org_id, uid, &m)) != DOM_OK) {
 		store_rollback();
 		err.message = "Member not found";
-		con_dom_fail(resp, rc, &err, "Failed to update member");
+		dom_http_error(resp, rc, &err, "Failed to update member");
 		return;
 	}
 	/* Only an owner grants or takes away `owner`. */
@@ -271,7 +271,7 @@ members_update(struct request *req, struct response *resp)
 	if ((rc = member_set_role(req->arena, &who, p->org_id, uid,
 	    v[M_ROLE].s, &m, &err)) != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to update member");
+		dom_http_error(resp, rc, &err, "Failed to update member");
 		return;
 	}
 	if (!con_commit(resp, "Failed to update member"))
@@ -300,7 +300,7 @@ members_remove(struct request *req, struct response *resp)
 	if ((rc = member_get(req->arena, p->org_id, uid, &m)) != DOM_OK) {
 		store_rollback();
 		err.message = "Member not found";
-		con_dom_fail(resp, rc, &err, "Failed to remove member");
+		dom_http_error(resp, rc, &err, "Failed to remove member");
 		return;
 	}
 	if (strcmp(m.role, "owner") == 0 && p->role != ROLE_OWNER) {
@@ -312,7 +312,7 @@ members_remove(struct request *req, struct response *resp)
 	if ((rc = member_remove(req->arena, &who, p->org_id, uid, &err)) !=
 	    DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to remove member");
+		dom_http_error(resp, rc, &err, "Failed to remove member");
 		return;
 	}
 	if (!con_commit(resp, "Failed to remove member"))
@@ -372,7 +372,7 @@ invites_create(struct request *req, struct response *resp)
 	    v[I_ROLE].present ? v[I_ROLE].s : NULL, con_user(p), &inv, &err)) !=
 	    DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to create invite");
+		dom_http_error(resp, rc, &err, "Failed to create invite");
 		return;
 	}
 	if (!con_commit(resp, "Failed to create invite"))
@@ -448,7 +448,7 @@ invites_delete(struct request *req, struct response *resp)
 	if ((rc = invite_revoke(req->arena, &who, req->principal->org_id,
 	    http_param(req, "id"), &err)) != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to revoke invite");
+		dom_http_error(resp, rc, &err, "Failed to revoke invite");
 		return;
 	}
 	if (!con_commit(resp, "Failed to revoke invite"))
@@ -472,7 +472,7 @@ invites_accept(struct request *req, struct response *resp)
 	if ((rc = invite_accept(req->arena, &who, http_param(req, "id"),
 	    req->principal->user_id, &inv, &joined, &err)) != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to accept invite");
+		dom_http_error(resp, rc, &err, "Failed to accept invite");
 		return;
 	}
 	if (!con_commit(resp, "Failed to accept invite"))

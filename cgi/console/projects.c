@@ -172,7 +172,7 @@ projects_create(struct request *req, struct response *resp)
 	}
 	if (rc != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to create project");
+		dom_http_error(resp, rc, &err, "Failed to create project");
 		return;
 	}
 	if (!con_commit(resp, "Failed to create project"))
@@ -227,7 +227,7 @@ projects_update(struct request *req, struct response *resp)
 	if ((rc = project_update(req->arena, &who, req->principal->org_id,
 	    pr.id, &pp, 0, &pr, &err)) != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to update project");
+		dom_http_error(resp, rc, &err, "Failed to update project");
 		return;
 	}
 	if (!con_commit(resp, "Failed to update project"))
@@ -252,7 +252,7 @@ projects_delete(struct request *req, struct response *resp)
 	if ((rc = project_delete(req->arena, &who, req->principal->org_id,
 	    pr.id, &err)) != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to delete project");
+		dom_http_error(resp, rc, &err, "Failed to delete project");
 		return;
 	}
 	if (!con_commit(resp, "Failed to delete project"))
@@ -383,7 +383,7 @@ pmembers_add(struct request *req, struct response *resp)
 	if ((rc = project_member_add(req->arena, &who, p->org_id, pr.id, uid,
 	    v[PM_ROLE].s, &m, &err)) != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to add project member");
+		dom_http_error(resp, rc, &err, "Failed to add project member");
 		return;
 	}
 	if (!con_commit(resp, "Failed to add project member"))
@@ -421,7 +421,7 @@ pmembers_update(struct request *req, struct response *resp)
 		store_rollback();
 		if (rc == DOM_NOT_FOUND)
 			err.message = "Project member not found";
-		con_dom_fail(resp, rc, &err, "Failed to update project member");
+		dom_http_error(resp, rc, &err, "Failed to update project member");
 		return;
 	}
 	if (!con_commit(resp, "Failed to update project member"))
@@ -448,7 +448,7 @@ pmembers_remove(struct request *req, struct response *resp)
 		store_rollback();
 		if (rc == DOM_NOT_FOUND)
 			err.message = "Project member not found";
-		con_dom_fail(resp, rc, &err, "Failed to remove project member");
+		dom_http_error(resp, rc, &err, "Failed to remove project member");
 		return;
 	}
 	if (!con_commit(resp, "Failed to remove project member"))
@@ -545,7 +545,7 @@ repos_add(struct request *req, struct response *resp)
 	    v[R_URL].s, v[R_STRATEGY].present ? v[R_STRATEGY].s : NULL,
 	    v[R_BRANCH].present ? v[R_BRANCH].s : NULL, &r, &err)) != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to add repository");
+		dom_http_error(resp, rc, &err, "Failed to add repository");
 		return;
 	}
 	if (!con_commit(resp, "Failed to add repository"))
@@ -583,7 +583,7 @@ repos_update(struct request *req, struct response *resp)
 	    v[R_STRATEGY].present ? v[R_STRATEGY].s : NULL,
 	    v[R_BRANCH].present ? v[R_BRANCH].s : NULL, &r, &err)) != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to update repository");
+		dom_http_error(resp, rc, &err, "Failed to update repository");
 		return;
 	}
 	if (!con_commit(resp, "Failed to update repository"))
@@ -607,7 +607,7 @@ repos_remove(struct request *req, struct response *resp)
 	if ((rc = repo_remove(req->arena, &who, req->principal->org_id, pr.id,
 	    http_param(req, "repoId"), &err)) != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to remove repository");
+		dom_http_error(resp, rc, &err, "Failed to remove repository");
 		return;
 	}
 	if (!con_commit(resp, "Failed to remove repository"))
@@ -655,7 +655,7 @@ token_mint(struct request *req, struct response *resp, const char *project_id)
 	    v[T_EXPIRES].present ? v[T_EXPIRES].i :
 	    cfg.registration_token_ttl, &out, &err)) != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to mint registration token");
+		dom_http_error(resp, rc, &err, "Failed to mint registration token");
 		return;
 	}
 	if (!con_commit(resp, "Failed to mint registration token"))
@@ -731,7 +731,7 @@ token_revoke(struct request *req, struct response *resp, const char *project_id)
 	if ((rc = regtoken_revoke(req->arena, &who, req->principal->org_id,
 	    project_id, http_param(req, "tokenId"), &err)) != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to revoke registration token");
+		dom_http_error(resp, rc, &err, "Failed to revoke registration token");
 		return;
 	}
 	if (!con_commit(resp, "Failed to revoke registration token"))
@@ -899,7 +899,7 @@ projects_dispatch(struct request *req, struct response *resp)
 	if ((rc = session_dispatch(req->arena, &who, &in, &s, &place, &created,
 	    &err)) != DOM_OK) {
 		store_rollback();
-		con_dom_fail(resp, rc, &err, "Failed to dispatch session");
+		dom_http_error(resp, rc, &err, "Failed to dispatch session");
 		return;
 	}
 	if (!con_commit(resp, "Failed to dispatch session"))
