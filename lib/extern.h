@@ -48,7 +48,5 @@ int64_t     dom_col_int(struct sstmt *st, int col);
  * characters" (bytes) when longer: DOM_INVALID with err set, else DOM_OK. */
 enum dom_rc dom_check_name(struct arena *a, const char *name, size_t max,
                            struct dom_err *err);
-/* Writes key: ISO-8601 of a ms time, or null for 0. */
-void        dom_kput_time(struct jw *w, const char *key, int64_t ms);
 
 #endif

@@ -313,16 +313,6 @@ kopt_int(struct jw *w, const char *key, int64_t v)
 		jw_kint(w, key, v);
 }
 
-static void
-kopt_iso(struct jw *w, const char *key, int64_t ms)
-{
-	char ts[ISO8601_LEN + 1];
-
-	if (ms == 0)
-		return;
-	iso8601_ms(ts, ms);
-	jw_kstr(w, key, ts);
-}
 
 static void
 khash(struct jw *w, const struct session *s)
@@ -403,12 +393,12 @@ session_render_response(struct jw *w, const struct session *s)
 	kopt_str(w, "providerSessionId", s->provider_session_id);
 	kopt_str(w, "provider", s->provider);
 	jw_kstr(w, "status", session_status_name(s->status));
-	kopt_iso(w, "createdAt", s->created_at);
-	kopt_iso(w, "updatedAt", s->updated_at);
+	dom_kopt_time(w, "createdAt", s->created_at);
+	dom_kopt_time(w, "updatedAt", s->updated_at);
 	jw_kstr(w, "worktreePath", s->worktree_path ? s->worktree_path : "");
 	kopt_str(w, "workerId", s->worker_id);
-	kopt_iso(w, "queuedAt", s->queued_at);
-	kopt_iso(w, "claimedAt", s->claimed_at);
+	dom_kopt_time(w, "queuedAt", s->queued_at);
+	dom_kopt_time(w, "claimedAt", s->claimed_at);
 	kopt_str(w, "agentId", s->agent_id);
 	jw_kstr(w, "publicId", s->public_id);
 	khash(w, s);

@@ -206,6 +206,13 @@ dom_kput_time(struct jw *w, const char *key, int64_t ms)
 	jw_kstr(w, key, ts);
 }
 
+void
+dom_kopt_time(struct jw *w, const char *key, int64_t ms)
+{
+	if (ms != 0)
+		dom_kput_time(w, key, ms);
+}
+
 /* 1 when the query bound to v1 (and v2 unless NULL) returns a row, 0 when
  * not, -1 on a store error. */
 static int

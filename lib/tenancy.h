@@ -47,6 +47,10 @@ struct dom_err {
  * else (DOM_STORE) as 503 store_msg with Retry-After. */
 void dom_http_error(struct response *resp, enum dom_rc rc,
                     const struct dom_err *err, const char *store_msg);
+/* Writes key: ISO-8601 of a ms time, or null for 0. */
+void dom_kput_time(struct jw *w, const char *key, int64_t ms);
+/* Writes key: ISO-8601 of a ms time; nothing for 0 (an optional member). */
+void dom_kopt_time(struct jw *w, const char *key, int64_t ms);
 
 struct org {
 	const char *id, *name, *slug, *plan;

@@ -122,15 +122,10 @@ del(struct request *req, struct response *resp, const char *org,
 	resp->status = 204;
 }
 
-struct cwalk {
-	struct page pg;
-	struct jw   w;
-};
-
 static int
 cred_one(const struct credential *c, void *arg)
 {
-	struct cwalk *cw = arg;
+	struct con_walk *cw = arg;
 
 	if (page_take(&cw->pg, c->created_at, c->id))
 		credential_render(&cw->w, c);
@@ -141,7 +136,7 @@ static void
 list(struct request *req, struct response *resp, const char *org,
     const char *project, const char *env)
 {
-	struct cwalk cw;
+	struct con_walk cw;
 
 	if (!page_parse(req, resp, &cw.pg, 50, 100))
 		return;

@@ -94,12 +94,14 @@ int         con_commit(struct response *resp, const char *msg);
 int         con_begin(struct response *resp, const char *msg);
 /* The JSON body as an object; NULL after answering 400/413. */
 struct json_object *con_body(struct request *req, struct response *resp);
+/* A list walk: the page being filled and the writer of its items. */
+struct con_walk {
+	struct page pg;
+	struct jw   w;
+};
 /* Starts the {items: [ of a list response into resp->body. */
 void        con_list_open(struct response *resp, struct jw *w);
 /* A query parameter includeRevoked: 0/1, or -1 after answering 400. */
 int         con_include_revoked(struct request *req, struct response *resp);
-
-/* key: ISO-8601 of a ms time, or null for 0. */
-void        con_time(struct jw *w, const char *key, int64_t ms);
 
 #endif

@@ -389,10 +389,10 @@ list_one(const struct key_info *k, void *arg)
 	else
 		jw_raw(w, k->project_ids_json, strlen(k->project_ids_json));
 	jw_kstr(w, "createdBy", k->created_by);
-	con_time(w, "createdAt", k->created_at);
-	con_time(w, "expiresAt", k->expires_at);
-	con_time(w, "lastUsedAt", k->last_used_at);
-	con_time(w, "revokedAt", k->revoked_at);
+	dom_kput_time(w, "createdAt", k->created_at);
+	dom_kput_time(w, "expiresAt", k->expires_at);
+	dom_kput_time(w, "lastUsedAt", k->last_used_at);
+	dom_kput_time(w, "revokedAt", k->revoked_at);
 	jw_obj_close(w);
 	return 0;
 }

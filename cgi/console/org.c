@@ -185,15 +185,10 @@ cli_whoami(struct request *req, struct response *resp)
 
 /* --------------------------------------------------------------- members */
 
-struct mwalk {
-	struct page pg;
-	struct jw   w;
-};
-
 static int
 member_one(const struct member *m, void *arg)
 {
-	struct mwalk *mw = arg;
+	struct con_walk *mw = arg;
 
 	if (page_take(&mw->pg, m->joined_at, m->user_id))
 		member_render(&mw->w, m);
@@ -203,7 +198,7 @@ member_one(const struct member *m, void *arg)
 void
 members_list(struct request *req, struct response *resp)
 {
-	struct mwalk mw;
+	struct con_walk mw;
 
 	if (!page_parse(req, resp, &mw.pg, 50, 100))
 		return;
@@ -382,15 +377,10 @@ invites_create(struct request *req, struct response *resp)
 	http_json(resp, 201);
 }
 
-struct iwalk {
-	struct page pg;
-	struct jw   w;
-};
-
 static int
 invite_one(const struct invite *inv, void *arg)
 {
-	struct iwalk *iw = arg;
+	struct con_walk *iw = arg;
 
 	if (page_take(&iw->pg, inv->created_at, inv->id))
 		invite_render(&iw->w, inv);
@@ -400,7 +390,7 @@ invite_one(const struct invite *inv, void *arg)
 void
 invites_list(struct request *req, struct response *resp)
 {
-	struct iwalk iw;
+	struct con_walk iw;
 	const char *sv;
 	size_t n;
 	int state = -1;
@@ -481,7 +471,7 @@ invites_accept(struct request *req, struct response *resp)
 	jw_obj_open(&w);
 	jw_kstr(&w, "organizationId", inv.org_id);
 	jw_kstr(&w, "role", inv.role);
-	con_time(&w, "joinedAt", joined);
+	dom_kput_time(&w, "joinedAt", joined);
 	jw_obj_close(&w);
 	http_json(resp, 200);
 }

@@ -262,15 +262,10 @@ projects_delete(struct request *req, struct response *resp)
 
 /* ----------------------------------------------------- project members */
 
-struct mwalk {
-	struct page pg;
-	struct jw   w;
-};
-
 static int
 pm_one(const struct project_member *m, void *arg)
 {
-	struct mwalk *mw = arg;
+	struct con_walk *mw = arg;
 
 	if (page_take(&mw->pg, m->added_at, m->user_id))
 		project_member_render(&mw->w, m);
@@ -281,7 +276,7 @@ void
 pmembers_list(struct request *req, struct response *resp)
 {
 	struct project pr;
-	struct mwalk mw;
+	struct con_walk mw;
 
 	if (!con_project(req, resp, ROLE_NONE, &pr, NULL))
 		return;
@@ -470,15 +465,10 @@ static const struct valid_field repo_fields[R__MAX] = {
 	    .maxlen = 255, .rule = "a string of 1-255 characters" },
 };
 
-struct rwalk {
-	struct page pg;
-	struct jw   w;
-};
-
 static int
 repo_one(const struct repo *r, void *arg)
 {
-	struct rwalk *rw = arg;
+	struct con_walk *rw = arg;
 
 	if (page_take(&rw->pg, r->created_at, r->id))
 		repo_render(&rw->w, r);
@@ -489,7 +479,7 @@ void
 repos_list(struct request *req, struct response *resp)
 {
 	struct project pr;
-	struct rwalk rw;
+	struct con_walk rw;
 
 	if (!con_project(req, resp, ROLE_NONE, &pr, NULL))
 		return;
@@ -673,23 +663,18 @@ token_mint(struct request *req, struct response *resp, const char *project_id)
 	for (int i = 0; i < 4; i++)
 		jw_str(&w, sc[i]);
 	jw_arr_close(&w);
-	con_time(&w, "createdAt", out.created_at);
-	con_time(&w, "expiresAt", out.expires_at);
+	dom_kput_time(&w, "createdAt", out.created_at);
+	dom_kput_time(&w, "expiresAt", out.expires_at);
 	jw_kstr(&w, "token", out.secret);
 	jw_obj_close(&w);
 	secure_wipe(out.secret, strlen(out.secret));
 	http_json(resp, 201);
 }
 
-struct twalk {
-	struct page pg;
-	struct jw   w;
-};
-
 static int
 token_one(const struct regtoken_info *t, void *arg)
 {
-	struct twalk *tw = arg;
+	struct con_walk *tw = arg;
 
 	if (page_take(&tw->pg, t->created_at, t->id))
 		regtoken_render(&tw->w, t);
@@ -699,7 +684,7 @@ token_one(const struct regtoken_info *t, void *arg)
 static void
 token_list(struct request *req, struct response *resp, const char *project_id)
 {
-	struct twalk tw;
+	struct con_walk tw;
 	int inc;
 
 	if ((inc = con_include_revoked(req, resp)) == -1)
@@ -918,7 +903,7 @@ projects_dispatch(struct request *req, struct response *resp)
 	jw_kstr(&w, "issueIdentifier", v[D_IDENT].s);
 	jw_kstr(&w, "workType", s.work_type);
 	jw_kint(&w, "priority", s.priority);
-	con_time(&w, "createdAt", s.created_at);
+	dom_kput_time(&w, "createdAt", s.created_at);
 	jw_obj_close(&w);
 	http_json(resp, 201);
 }

@@ -189,15 +189,3 @@ con_include_revoked(struct request *req, struct response *resp)
 	}
 }
 
-void
-con_time(struct jw *w, const char *key, int64_t ms)
-{
-	char ts[ISO8601_LEN + 1];
-
-	if (ms == 0) {
-		jw_knull(w, key);
-		return;
-	}
-	iso8601_ms(ts, ms);
-	jw_kstr(w, key, ts);
-}

@@ -175,16 +175,6 @@ pub_sessions_list(struct request *req, struct response *resp)
 	http_json(resp, 200);
 }
 
-static void
-kput_time(struct jw *w, const char *key, int64_t ms)
-{
-	char ts[ISO8601_LEN + 1];
-
-	if (ms == 0)
-		return;
-	iso8601_ms(ts, ms);
-	jw_kstr(w, key, ts);
-}
 
 void
 pub_session_get(struct request *req, struct response *resp)
@@ -210,9 +200,9 @@ pub_session_get(struct request *req, struct response *resp)
 	jw_obj_open(&w);
 	iso8601_ms(ts, s.created_at);
 	jw_kstr(&w, "created", ts);
-	kput_time(&w, "queued", s.queued_at);
-	kput_time(&w, "started", s.claimed_at);
-	kput_time(&w, "completed", s.completed_at);
+	dom_kopt_time(&w, "queued", s.queued_at);
+	dom_kopt_time(&w, "started", s.claimed_at);
+	dom_kopt_time(&w, "completed", s.completed_at);
 	jw_obj_close(&w);
 	if (s.worktree_path != NULL && s.worktree_path[0] != '\0') {
 		br = strrchr(s.worktree_path, '/');
